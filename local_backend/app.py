@@ -75,8 +75,9 @@ def _endpoint(backend: Backend, handler: Handler) -> Callable[[Request], Respons
     def endpoint(request: Request) -> Response:
         try:
             principal = authenticate(request.headers.get("authorization"), backend.principals)
-            body = handler(backend, backend.db(), principal, Query(request.query_params), request,
-                           backend.settings.now())
+            body = handler(
+                backend, backend.db(), principal, Query(request.query_params), request, backend.settings.now()
+            )
         except ApiError as error:
             return _error_response(error)
         return json_response(body)
@@ -90,7 +91,9 @@ def _v2_routes() -> list[tuple[str, Handler]]:
     def series(domain: domains.Domain) -> Handler:
         return lambda b, db, p, q, r, now: b.v2.time_series(db, p, domain, q, now)
 
-    def breakdown(domain: domains.Domain, by: str | None = None, allowed: tuple[str, ...] | None = None) -> Handler:
+    def breakdown(
+        domain: domains.Domain, by: str | None = None, allowed: tuple[str, ...] | None = None
+    ) -> Handler:
         return lambda b, db, p, q, r, now: b.v2.breakdown(
             db, p, domain, by or r.path_params["by"], q, now, allowed
         )
@@ -134,12 +137,17 @@ def _fault_routes(plan: FaultPlan) -> list[Route]:
             try:
                 spec = orjson.loads(await request.body())
                 fault = plan.add(
-                    str(spec["path"]), spec["mode"], int(spec.get("status", 503)), int(spec.get("delayMs", 0)),
+                    str(spec["path"]),
+                    spec["mode"],
+                    int(spec.get("status", 503)),
+                    int(spec.get("delayMs", 0)),
                     None if spec.get("times") is None else int(spec["times"]),
                 )
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
                 message = f"Send JSON {{path, mode, status?, delayMs?, times?}}; mode in {', '.join(FAULT_MODES)} ({error})."
-                return json_response({"success": False, "message": message, "error_code": "INVALID_FAULT"}, 400)
+                return json_response(
+                    {"success": False, "message": message, "error_code": "INVALID_FAULT"}, 400
+                )
             return json_response({"success": True, "fault": fault.to_json()}, 201)
         return json_response({"success": True, "faults": [f.to_json() for f in plan.list()]})
 
@@ -150,8 +158,10 @@ def create_backend_app(settings: BackendSettings, fault_plan: FaultPlan | None =
     """Build the backend; fills or tops up the database first (seconds on a first run)."""
     backend = Backend(settings)
     spec = resources.files("local_backend").joinpath("openapi.json").read_bytes()
-    routes = [Route(path, _endpoint(backend, handler), methods=["GET"])
-              for path, handler in _v2_routes() + _legacy_routes()]
+    routes = [
+        Route(path, _endpoint(backend, handler), methods=["GET"])
+        for path, handler in _v2_routes() + _legacy_routes()
+    ]
     routes.append(Route("/openapi.json", lambda request: Response(spec, media_type="application/json")))
     routes.append(Route("/healthz", lambda request: json_response({"success": True, "status": "ok"})))
     middleware: list[Middleware] = []
@@ -163,13 +173,21 @@ def create_backend_app(settings: BackendSettings, fault_plan: FaultPlan | None =
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
-        message = f"No endpoint {request.url.path}; see /openapi.json." if exc.status_code == 404 else exc.detail
+        message = (
+            f"No endpoint {request.url.path}; see /openapi.json." if exc.status_code == 404 else exc.detail
+        )
         return json_response({"success": False, "message": message, "error_code": code}, exc.status_code)
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
-        return json_response({"success": False, "message": "Internal error while aggregating statistics.",
-                              "error_code": "INTERNAL_ERROR"}, 500)
+        return json_response(
+            {
+                "success": False,
+                "message": "Internal error while aggregating statistics.",
+                "error_code": "INTERNAL_ERROR",
+            },
+            500,
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -181,7 +199,9 @@ def create_backend_app(settings: BackendSettings, fault_plan: FaultPlan | None =
             task.cancel()
 
     app = Starlette(
-        routes=routes, middleware=middleware, lifespan=lifespan,
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
         exception_handlers={HTTPException: http_error, Exception: server_error},
     )
     app.state.backend = backend

@@ -54,7 +54,9 @@ def demo_principals(orgs: list[Organization]) -> dict[str, Principal]:
 
 def authenticate(header: str | None, principals: dict[str, Principal]) -> Principal:
     if not header:
-        raise ApiError(401, "UNAUTHENTICATED", "Missing Authorization header; send 'Authorization: Bearer <token>'.")
+        raise ApiError(
+            401, "UNAUTHENTICATED", "Missing Authorization header; send 'Authorization: Bearer <token>'."
+        )
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "UNAUTHENTICATED", "The Authorization header must be 'Bearer <token>'.")

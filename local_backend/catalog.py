@@ -136,18 +136,61 @@ _PROVIDER_TEMPLATES = (
 )
 _WORKSPACE_NAMES = ("Platform", "Research", "Mobile", "Data Science", "Marketing", "Support")
 _REPO_WORDS = (
-    "atlas", "beacon", "cobalt", "delta", "ember", "falcon", "granite", "harbor", "iris", "juniper",
-    "kestrel", "lumen", "mosaic", "nimbus", "orbit", "prism", "quartz", "raven", "sierra", "tundra",
+    "atlas",
+    "beacon",
+    "cobalt",
+    "delta",
+    "ember",
+    "falcon",
+    "granite",
+    "harbor",
+    "iris",
+    "juniper",
+    "kestrel",
+    "lumen",
+    "mosaic",
+    "nimbus",
+    "orbit",
+    "prism",
+    "quartz",
+    "raven",
+    "sierra",
+    "tundra",
 )
-_FIRST = ("Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kira", "Liam",
-          "Maya", "Noah", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tara")
+_FIRST = (
+    "Ada",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kira",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olga",
+    "Pavel",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+)
 _LAST = ("Ng", "Okafor", "Petrov", "Quist", "Rossi", "Silva", "Tanaka", "Ueda", "Varga", "Weiss")
 _RULES = (
-    ("Block PII in prompts", "HIGH", 2), ("Alert on credential leakage", "HIGH", 1),
-    ("Log profanity", "LOW", 0), ("Block jailbreak attempts", "MEDIUM", 2),
-    ("Alert on source-code exfiltration", "MEDIUM", 1), ("Log competitor mentions", "LOW", 0),
-    ("Block medical advice", "MEDIUM", 2), ("Alert on large outputs", "LOW", 1),
-    ("Block customer data export", "HIGH", 2), ("Log off-topic use", "LOW", 0),
+    ("Block PII in prompts", "HIGH", 2),
+    ("Alert on credential leakage", "HIGH", 1),
+    ("Log profanity", "LOW", 0),
+    ("Block jailbreak attempts", "MEDIUM", 2),
+    ("Alert on source-code exfiltration", "MEDIUM", 1),
+    ("Log competitor mentions", "LOW", 0),
+    ("Block medical advice", "MEDIUM", 2),
+    ("Alert on large outputs", "LOW", 1),
+    ("Block customer data export", "HIGH", 2),
+    ("Log off-topic use", "LOW", 0),
 )
 
 
@@ -198,8 +241,13 @@ class EntityKeys:
         for org in orgs:
             self._add("org", org.id)
             for kind, items in (
-                ("workspace", org.workspaces), ("repo", org.repos), ("bucket", org.buckets), ("node", org.nodes),
-                ("storage_provider", org.providers), ("ai_config", org.ai_configs), ("user", org.users),
+                ("workspace", org.workspaces),
+                ("repo", org.repos),
+                ("bucket", org.buckets),
+                ("node", org.nodes),
+                ("storage_provider", org.providers),
+                ("ai_config", org.ai_configs),
+                ("user", org.users),
                 ("rule", org.rules),
             ):
                 for item in items:
@@ -231,7 +279,9 @@ def build_catalog(seed: int) -> list[Organization]:
         host_prefix = shape.name.split()[0].lower()
         for n in range(shape.nodes):
             region = ("eu-west", "us-east", "ap-south")[n % 3]
-            org.nodes.append(Node(_uuid(rng), org.id, f"bridge-{n + 1}.{region}.{host_prefix}.flashback.local"))
+            org.nodes.append(
+                Node(_uuid(rng), org.id, f"bridge-{n + 1}.{region}.{host_prefix}.flashback.local")
+            )
         for template in _PROVIDER_TEMPLATES[: shape.providers]:
             provider, protocol, endpoint, name = template
             org.providers.append(StorageProvider(_uuid(rng), org.id, provider, protocol, endpoint, name))
@@ -261,14 +311,14 @@ def build_catalog(seed: int) -> list[Organization]:
                 )
                 org.repos.append(repo)
                 for b in range(1 + (rng.random() < 0.2)):
-                    provider = rng.choice(org.providers)
+                    storage_provider = rng.choice(org.providers)
                     org.buckets.append(
                         Bucket(
                             id=_uuid(rng),
                             org_id=org.id,
                             workspace_id=ws.id,
                             repo_id=repo.id,
-                            provider_id=provider.id,
+                            provider_id=storage_provider.id,
                             name=f"{repo.name}-{('assets', 'backups')[b]}",
                             level=0.0 if repo.storage_level == 0 else rng.lognormvariate(0.0, 0.6),
                             mean_object_bytes=int(rng.lognormvariate(14.5, 1.2)),
@@ -278,5 +328,7 @@ def build_catalog(seed: int) -> list[Organization]:
         for i in range(shape.rules):
             name, risk, action = _RULES[i % len(_RULES)]
             scope_ws = None if i % 5 == 0 else org.workspaces[i % len(org.workspaces)].id
-            org.rules.append(PolicyRule(_uuid(rng), org.id, scope_ws, name, risk, action, rng.uniform(0.002, 0.03)))
+            org.rules.append(
+                PolicyRule(_uuid(rng), org.id, scope_ws, name, risk, action, rng.uniform(0.002, 0.03))
+            )
     return orgs

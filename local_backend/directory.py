@@ -41,8 +41,14 @@ class Directory:
                 self._add("node", n.id, org.id, None, n.host)
             for p in org.providers:
                 self._add(
-                    "storage_provider", p.id, org.id, None, p.name,
-                    provider=p.provider, protocol=p.protocol, endpoint=p.endpoint,
+                    "storage_provider",
+                    p.id,
+                    org.id,
+                    None,
+                    p.name,
+                    provider=p.provider,
+                    protocol=p.protocol,
+                    endpoint=p.endpoint,
                 )
             for c in org.ai_configs:
                 self._add("ai_config", c.id, org.id, c.workspace_id, c.name, llm_type=c.llm_type)

@@ -45,7 +45,7 @@ FILTERS: dict[str, Filter] = {
 
 
 def _weighted_latency(latency: str = "latency_sum_ms", requests: str = "requests") -> str:
-    return f"COALESCE(CAST(SUM({latency}) AS REAL) / NULLIF(SUM({requests}), 0), 0.0)"
+    return f"ROUND(COALESCE(CAST(SUM({latency}) AS REAL) / NULLIF(SUM({requests}), 0), 0.0), 3)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,38 +109,87 @@ _CREDIT_METRICS = (
 )
 
 STORAGE = Domain(
-    "storage", "/v2/stats/storage", "storage_facts", _STORAGE_METRICS, ("bucketId", "apiKeyId"),
-    {d.by: d for d in (Dimension("workspaces", "workspace_id"), Dimension("repos", "repo_id"),
-                       Dimension("buckets", "bucket_id"), Dimension("nodes", "node_id"),
-                       Dimension("providers", "provider_id"))},
+    "storage",
+    "/v2/stats/storage",
+    "storage_facts",
+    _STORAGE_METRICS,
+    ("bucketId", "apiKeyId"),
+    {
+        d.by: d
+        for d in (
+            Dimension("workspaces", "workspace_id"),
+            Dimension("repos", "repo_id"),
+            Dimension("buckets", "bucket_id"),
+            Dimension("nodes", "node_id"),
+            Dimension("providers", "provider_id"),
+        )
+    },
 )
 AI = Domain(
-    "ai", "/v2/stats/ai", "ai_facts", _AI_METRICS, ("model", "apiKeyId", "aiLlmId"),
-    {d.by: d for d in (Dimension("workspaces", "workspace_id"), Dimension("repos", "repo_id"),
-                       Dimension("models", "model"), Dimension("providers", "llm_type"),
-                       Dimension("nodes", "node_id"), Dimension("aiConfigs", "ai_config_id"))},
+    "ai",
+    "/v2/stats/ai",
+    "ai_facts",
+    _AI_METRICS,
+    ("model", "apiKeyId", "aiLlmId"),
+    {
+        d.by: d
+        for d in (
+            Dimension("workspaces", "workspace_id"),
+            Dimension("repos", "repo_id"),
+            Dimension("models", "model"),
+            Dimension("providers", "llm_type"),
+            Dimension("nodes", "node_id"),
+            Dimension("aiConfigs", "ai_config_id"),
+        )
+    },
 )
 PRIVATE_CHAT = Domain(
-    "private-chat", "/v2/stats/private-chat", "chat_facts", _CHAT_METRICS, ("model", "userId", "apiKeyId", "aiLlmId"),
+    "private-chat",
+    "/v2/stats/private-chat",
+    "chat_facts",
+    _CHAT_METRICS,
+    ("model", "userId", "apiKeyId", "aiLlmId"),
     {d.by: d for d in (Dimension("models", "model"), Dimension("users", "user_id"))},
 )
 POLICIES = Domain(
-    "policies", "/v2/stats/policies", "policy_facts", _POLICY_ENFORCEMENT + _POLICY_TOKENS,
+    "policies",
+    "/v2/stats/policies",
+    "policy_facts",
+    _POLICY_ENFORCEMENT + _POLICY_TOKENS,
     ("ruleId", "apiKeyId", "userId"),
     {d.by: d for d in (Dimension("rules", "rule_id"), Dimension("users", "user_id"))},
-    summary_sql="SUM(violations)", summary_label="violations",
+    summary_sql="SUM(violations)",
+    summary_label="violations",
     breakdown_metrics=tuple(m.name for m in _POLICY_ENFORCEMENT),
 )
 POLICY_TOKENS = Domain(
-    "policy-tokens", "/v2/stats/policies/tokens", "policy_facts", _POLICY_TOKENS, (),
-    summary_sql="SUM(policy_tokens_in + policy_tokens_out)", summary_label="policyTokensIn + policyTokensOut",
+    "policy-tokens",
+    "/v2/stats/policies/tokens",
+    "policy_facts",
+    _POLICY_TOKENS,
+    (),
+    summary_sql="SUM(policy_tokens_in + policy_tokens_out)",
+    summary_label="policyTokensIn + policyTokensOut",
 )
 CREDITS = Domain(
-    "credits", "/v2/stats/credits", "credit_facts", _CREDIT_METRICS, ("apiKeyId", "aiLlmId"),
-    {d.by: d for d in (Dimension("workspaces", "workspace_id"), Dimension("repos", "repo_id"),
-                       Dimension("models", "model"), Dimension("providers", "provider"),
-                       Dimension("buckets", "bucket_id"))},
-    summary_sql="SUM(credits_ai + credits_storage)", summary_label="creditsTotal", credits=True,
+    "credits",
+    "/v2/stats/credits",
+    "credit_facts",
+    _CREDIT_METRICS,
+    ("apiKeyId", "aiLlmId"),
+    {
+        d.by: d
+        for d in (
+            Dimension("workspaces", "workspace_id"),
+            Dimension("repos", "repo_id"),
+            Dimension("models", "model"),
+            Dimension("providers", "provider"),
+            Dimension("buckets", "bucket_id"),
+        )
+    },
+    summary_sql="SUM(credits_ai + credits_storage)",
+    summary_label="creditsTotal",
+    credits=True,
 )
 
 DOMAINS: tuple[Domain, ...] = (STORAGE, AI, PRIVATE_CHAT, POLICIES, POLICY_TOKENS, CREDITS)

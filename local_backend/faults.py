@@ -51,7 +51,9 @@ class FaultPlan:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
 
-    def add(self, path: str, mode: FaultMode, status: int = 503, delay_ms: int = 0, times: int | None = None) -> Fault:
+    def add(
+        self, path: str, mode: FaultMode, status: int = 503, delay_ms: int = 0, times: int | None = None
+    ) -> Fault:
         if mode not in FAULT_MODES:
             raise ValueError(f"mode must be one of {', '.join(FAULT_MODES)}")
         if not 100 <= status <= 599:
@@ -103,7 +105,9 @@ class FaultInjector:
         if fault.mode == "slow":
             await self.app(scope, receive, send)
         elif fault.mode == "status":
-            body = orjson.dumps({"success": False, "message": "Injected fault.", "error_code": "INJECTED_FAULT"})
+            body = orjson.dumps(
+                {"success": False, "message": "Injected fault.", "error_code": "INJECTED_FAULT"}
+            )
             await _send(send, fault.status, body)
         elif fault.mode == "malformed":
             await _send(send, 200, b'{"success": true, "meta": {"start": 17,, "series": [')
@@ -111,8 +115,13 @@ class FaultInjector:
             status, body = await _capture(self.app, scope, receive)
             await _send(send, status, body[: max(1, len(body) // 2)])
         else:
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+                }
+            )
             raise ConnectionDropped("connection dropped by fault injection")
 
 

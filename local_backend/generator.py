@@ -114,11 +114,15 @@ class DayGenerator:
         self._rules_by_workspace: dict[str, list[PolicyRule]] = {
             ws.id: [r for r in org.rules if r.workspace_id in (None, ws.id)] for ws in org.workspaces
         }
-        self._users_by_workspace = {ws.id: [u for u in org.users if u.workspace_id == ws.id] for ws in org.workspaces}
+        self._users_by_workspace = {
+            ws.id: [u for u in org.users if u.workspace_id == ws.id] for ws in org.workspaces
+        }
         self._configs_by_workspace = {
             ws.id: [c for c in org.ai_configs if c.workspace_id == ws.id] for ws in org.workspaces
         }
-        self._repos_by_workspace = {ws.id: [r for r in org.repos if r.workspace_id == ws.id] for ws in org.workspaces}
+        self._repos_by_workspace = {
+            ws.id: [r for r in org.repos if r.workspace_id == ws.id] for ws in org.workspaces
+        }
         self._providers = {p.id: p for p in org.providers}
 
     def generate(self, day: int, fine: bool, until: int) -> DayFacts:
@@ -146,6 +150,9 @@ class DayGenerator:
             ):
                 continue
             repo = repos[bucket.repo_id]
+            # A bucket is served through one bridge node and one API key per day (rebalanced daily).
+            node = self.k("node", rng.choice(nodes).id)
+            api_key = self.k("api_key", rng.choice(repo.api_key_ids))
             latency_base = _PROVIDER_LATENCY_MS.get(self._providers[bucket.provider_id].provider, 80)
             for hour in range(24):
                 hour_ts = day * DAY + hour * HOUR
@@ -158,12 +165,15 @@ class DayGenerator:
                 dwl = int(requests * size * 0.6 * rng.uniform(0.3, 1.7))
                 size_change = upl - int(upl * rng.uniform(0.0, 1.1))
                 latency_sum = requests * int(latency_base * rng.uniform(0.6, 2.5))
-                node = self.k("node", rng.choice(nodes).id)
-                api_key = self.k("api_key", rng.choice(repo.api_key_ids))
                 credits = (upl + dwl) // 50_000_000 + requests // 100 + 1
                 dims = (
-                    self.org_key, self.k("workspace", bucket.workspace_id), self.k("repo", bucket.repo_id),
-                    self.k("bucket", bucket.id), self.k("storage_provider", bucket.provider_id), api_key, node,
+                    self.org_key,
+                    self.k("workspace", bucket.workspace_id),
+                    self.k("repo", bucket.repo_id),
+                    self.k("bucket", bucket.id),
+                    self.k("storage_provider", bucket.provider_id),
+                    api_key,
+                    node,
                 )
                 values = [upl, dwl, size_change, latency_sum, credits]
                 self._emit(rng, facts.storage, fine, until, hour_ts, dims, requests, values)
@@ -175,7 +185,7 @@ class DayGenerator:
             if repo.ai_level == 0:
                 continue
             burst = 4.0 if rng.random() < 0.02 else 1.0
-            conversations = poisson(rng, repo.ai_level * factor * 1.6 * burst)
+            conversations = poisson(rng, repo.ai_level * factor * 0.8 * burst)
             for _ in range(conversations):
                 self._conversation(rng, day, repo, fine, until, facts)
 
@@ -188,21 +198,35 @@ class DayGenerator:
         api_key = self.k("api_key", rng.choice(repo.api_key_ids))
         conversation = rng.getrandbits(62)
         rules = self._rules_by_workspace[repo.workspace_id]
-        workspace, repo_key, user_key = self.k("workspace", repo.workspace_id), self.k("repo", repo.id), self.k("user", user.id)
+        workspace, repo_key, user_key = (
+            self.k("workspace", repo.workspace_id),
+            self.k("repo", repo.id),
+            self.k("user", user.id),
+        )
+        node = self.k("node", rng.choice(self.org.nodes).id)
         start = rng.choices(range(24), weights=_DIURNAL_WEIGHTS)[0]
         for hour in range(start, min(24, start + 1 + rng.randrange(3))):
             hour_ts = day * DAY + hour * HOUR
-            requests = 1 + int(rng.expovariate(1 / 5))
-            tokens_in = requests * int(rng.lognormvariate(6.4, 0.8))
-            tokens_out = requests * int(rng.lognormvariate(5.7, 0.7))
+            requests = 1 + int(rng.expovariate(1 / 10))
+            tokens_in = requests * int(rng.lognormvariate(8.4, 0.9))  # retrieval-augmented prompts are long
+            tokens_out = requests * int(rng.lognormvariate(6.2, 0.7))
             policy_in = len(rules) * requests * rng.randrange(30, 90)
             policy_out = len(rules) * requests * rng.randrange(3, 12)
             latency_sum = requests * int(rng.lognormvariate(6.9, 0.5))
-            credits = math.ceil((tokens_in + tokens_out + policy_in + policy_out) * model.credits_per_1k_tokens / 1000)
-            node = self.k("node", rng.choice(self.org.nodes).id)
+            credits = math.ceil(
+                (tokens_in + tokens_out + policy_in + policy_out) * model.credits_per_1k_tokens / 10_000
+            )
             dims = (
-                self.org_key, workspace, repo_key, api_key, self.k("ai_config", config.id),
-                self.k("model", model.name), self.k("llm_provider", model.llm_type), node, user_key, conversation,
+                self.org_key,
+                workspace,
+                repo_key,
+                api_key,
+                self.k("ai_config", config.id),
+                self.k("model", model.name),
+                self.k("llm_provider", model.llm_type),
+                node,
+                user_key,
+                conversation,
             )
             values = [tokens_in, tokens_out, policy_in, policy_out, latency_sum, credits]
             policy_dims = (self.org_key, workspace, repo_key, api_key)
@@ -231,17 +255,22 @@ class DayGenerator:
         for rule in rules:
             violations = sum(1 for _ in range(requests) if rng.random() < rule.rate)
             if violations:
-                rows.append((
-                    ts, *dims, self.k("rule", rule.id), user_key,
-                    violations,
-                    violations if rule.action == 1 else 0,
-                    violations if rule.action == 2 else 0,
-                    violations if rule.risk == "LOW" else 0,
-                    violations if rule.risk == "MEDIUM" else 0,
-                    violations if rule.risk == "HIGH" else 0,
-                    0,
-                    0,
-                ))
+                rows.append(
+                    (
+                        ts,
+                        *dims,
+                        self.k("rule", rule.id),
+                        user_key,
+                        violations,
+                        violations if rule.action == 1 else 0,
+                        violations if rule.action == 2 else 0,
+                        violations if rule.risk == "LOW" else 0,
+                        violations if rule.risk == "MEDIUM" else 0,
+                        violations if rule.risk == "HIGH" else 0,
+                        0,
+                        0,
+                    )
+                )
         return rows
 
     # -- private chat ---------------------------------------------------------------------------
@@ -252,7 +281,7 @@ class DayGenerator:
                 continue
             configs = self._configs_by_workspace[user.workspace_id]
             repos = self._repos_by_workspace[user.workspace_id]
-            for _ in range(poisson(rng, user.chat_level * factor * 0.6)):
+            for _ in range(poisson(rng, user.chat_level * factor * 0.35)):
                 config = rng.choice(configs)
                 model = rng.choice([m for m in MODELS if m.llm_type == config.llm_type])
                 repo = rng.choice(repos)
@@ -260,15 +289,20 @@ class DayGenerator:
                 start = rng.choices(range(24), weights=_DIURNAL_WEIGHTS)[0]
                 for hour in range(start, min(24, start + 1 + rng.randrange(2))):
                     hour_ts = day * DAY + hour * HOUR
-                    requests = 1 + int(rng.expovariate(1 / 4))
+                    requests = 1 + int(rng.expovariate(1 / 7))
                     tokens_in = requests * int(rng.lognormvariate(6.0, 0.7))
                     tokens_out = requests * int(rng.lognormvariate(6.2, 0.7))
                     credits = math.ceil((tokens_in + tokens_out) * model.credits_per_1k_tokens / 1000)
                     dims = (
-                        self.org_key, self.k("workspace", user.workspace_id), self.k("repo", repo.id),
-                        self.k("api_key", repo.api_key_ids[0]), self.k("ai_config", config.id),
-                        self.k("model", model.name), self.k("llm_provider", model.llm_type),
-                        self.k("user", user.id), conversation,
+                        self.org_key,
+                        self.k("workspace", user.workspace_id),
+                        self.k("repo", repo.id),
+                        self.k("api_key", repo.api_key_ids[0]),
+                        self.k("ai_config", config.id),
+                        self.k("model", model.name),
+                        self.k("llm_provider", model.llm_type),
+                        self.k("user", user.id),
+                        conversation,
                     )
                     values = [tokens_in, tokens_out, credits]
                     self._emit(rng, facts.chat, fine, until, hour_ts, dims, requests, values)

@@ -50,12 +50,16 @@ class LegacyStats:
             start = (end // DAY - DAILY_DEFAULT_DAYS + 1) * DAY if start is None else start
             first, last = start // DAY * DAY, end // DAY * DAY
             if (last - first) // DAY + 1 > DAILY_MAX_DAYS:
-                raise bad_request(f"The date range covers more than {DAILY_MAX_DAYS} days; narrow startDate/endDate.")
+                raise bad_request(
+                    f"The date range covers more than {DAILY_MAX_DAYS} days; narrow startDate/endDate."
+                )
             return DAY, first, last
         end = now if end is None else min(end, now)
         start = end - MINUTE_DEFAULT_SECONDS if start is None else start
         if end - start > MINUTE_MAX_SECONDS:
-            raise bad_request("The minute range covers more than 7 days; narrow startDate/endDate or use the daily endpoint.")
+            raise bad_request(
+                "The minute range covers more than 7 days; narrow startDate/endDate or use the daily endpoint."
+            )
         return 300, start, end
 
     def _ids(self, principal: Principal, query: Query, param: str, kind: str) -> list[int]:
@@ -87,7 +91,9 @@ class LegacyStats:
         return "" if key is None else self.directory.by_key(key).id
 
     # -- /stats/daily and /stats/minute -----------------------------------------------------------
-    def storage(self, db: sqlite3.Connection, principal: Principal, query: Query, now: int, daily: bool) -> dict[str, object]:
+    def storage(
+        self, db: sqlite3.Connection, principal: Principal, query: Query, now: int, daily: bool
+    ) -> dict[str, object]:
         grain, first, last = self._range(query, now, daily)
         where = self._base(principal, grain, first, last)
         repos = self._ids(principal, query, "repoId", "repo")
@@ -106,22 +112,35 @@ class LegacyStats:
         data = []
         for ts, repo, bucket, node, upl, dwl, change, latency, requests in rows:
             bucket_id = self._name(bucket)
-            data.append({
-                "timestamp": ts, "repoId": self._name(repo), "unitId": bucket_id, "bucketId": bucket_id,
-                "upl_bytes": str(upl), "dwl_bytes": str(dwl), "size_change": str(change),
-                "latency_ms": _latency(latency, requests), "host": self.directory.by_key(node).name,
-            })
+            data.append(
+                {
+                    "timestamp": ts,
+                    "repoId": self._name(repo),
+                    "unitId": bucket_id,
+                    "bucketId": bucket_id,
+                    "upl_bytes": str(upl),
+                    "dwl_bytes": str(dwl),
+                    "size_change": str(change),
+                    "latency_ms": _latency(latency, requests),
+                    "host": self.directory.by_key(node).name,
+                }
+            )
         data.sort(key=lambda r: (r["timestamp"], r["repoId"], r["unitId"], r["host"]))
         return {"success": True, "data": data}
 
     # -- /aistats/daily and /aistats/minute --------------------------------------------------------
-    def ai(self, db: sqlite3.Connection, principal: Principal, query: Query, now: int, daily: bool) -> dict[str, object]:
+    def ai(
+        self, db: sqlite3.Connection, principal: Principal, query: Query, now: int, daily: bool
+    ) -> dict[str, object]:
         grain, first, last = self._range(query, now, daily)
         where = self._base(principal, grain, first, last)
         either: list[str] = []
         either_params: list[object] = []
-        for param, kind, column in (("repoId", "repo", "repo_id"), ("aiLlmId", "ai_config", "ai_config_id"),
-                                    ("repoAiApiKeyId", "api_key", "api_key_id")):
+        for param, kind, column in (
+            ("repoId", "repo", "repo_id"),
+            ("aiLlmId", "ai_config", "ai_config_id"),
+            ("repoAiApiKeyId", "api_key", "api_key_id"),
+        ):
             keys = self._ids(principal, query, param, kind)
             if keys:
                 either.append(f"{column} IN ({', '.join('?' * len(keys))})")
@@ -149,19 +168,55 @@ class LegacyStats:
             where.params,
         ).fetchall()
         data = []
-        for (ts, repo, config, api_key, node, llm_type, model, user, conversation, t_in, t_out, p_in, p_out,
-             requests, violations, alerts, blocks, low, medium, high, latency) in rows:
-            data.append({
-                "timestamp": ts, "repoId": self._name(repo), "aiLlmId": self._name(config),
-                "repoAiApiKeyId": self._name(api_key),
-                "tokensIn": str(t_in), "tokensOut": str(t_out), "llmTokensIn": str(p_in), "llmTokensOut": str(p_out),
-                "activeConversations": 1, "apiCalls": requests, "policyViolations": violations,
-                "numAlerts": alerts, "numBlocks": blocks, "numSeverityLow": low, "numSeverityMedium": medium,
-                "numSeverityHigh": high, "latency_ms": _latency(latency, requests),
-                "llmType": self._name(llm_type), "llmModel": self._name(model),
-                "host": self.directory.by_key(node).name, "userUuid": self._name(user),
-                "conversationUuid": conversation_uuid(conversation),
-            })
+        for (
+            ts,
+            repo,
+            config,
+            api_key,
+            node,
+            llm_type,
+            model,
+            user,
+            conversation,
+            t_in,
+            t_out,
+            p_in,
+            p_out,
+            requests,
+            violations,
+            alerts,
+            blocks,
+            low,
+            medium,
+            high,
+            latency,
+        ) in rows:
+            data.append(
+                {
+                    "timestamp": ts,
+                    "repoId": self._name(repo),
+                    "aiLlmId": self._name(config),
+                    "repoAiApiKeyId": self._name(api_key),
+                    "tokensIn": str(t_in),
+                    "tokensOut": str(t_out),
+                    "llmTokensIn": str(p_in),
+                    "llmTokensOut": str(p_out),
+                    "activeConversations": 1,
+                    "apiCalls": requests,
+                    "policyViolations": violations,
+                    "numAlerts": alerts,
+                    "numBlocks": blocks,
+                    "numSeverityLow": low,
+                    "numSeverityMedium": medium,
+                    "numSeverityHigh": high,
+                    "latency_ms": _latency(latency, requests),
+                    "llmType": self._name(llm_type),
+                    "llmModel": self._name(model),
+                    "host": self.directory.by_key(node).name,
+                    "userUuid": self._name(user),
+                    "conversationUuid": conversation_uuid(conversation),
+                }
+            )
         data.sort(key=lambda r: (r["timestamp"], r["repoId"], r["conversationUuid"], r["host"]))
         return {"success": True, "data": data}
 
@@ -180,8 +235,11 @@ class LegacyStats:
     # -- /ai/llm/stats -------------------------------------------------------------------------------
     def llm_configs(self, db: sqlite3.Connection, principal: Principal, query: Query) -> dict[str, object]:
         wanted = query.text("aiLlmId")
-        configs = [c for c in principal.org.ai_configs
-                   if principal.workspace_ids is None or c.workspace_id in principal.workspace_ids]
+        configs = [
+            c
+            for c in principal.org.ai_configs
+            if principal.workspace_ids is None or c.workspace_id in principal.workspace_ids
+        ]
         if wanted is not None:
             check_uuid("aiLlmId", wanted)
             configs = [c for c in configs if c.id == wanted]
@@ -196,8 +254,16 @@ class LegacyStats:
             (self.directory.keys("org", principal.org.id), DAY, *keys),
         ).fetchall()
         found: dict[int, Sequence[int]] = {row[0]: row[1:] for row in rows}
-        names = ("totalApiCalls", "totalTokensIn", "totalTokensOut", "totalLlmTokensIn", "totalLlmTokensOut",
-                 "totalPolicyViolations", "totalAlerts", "totalBlocks")
+        names = (
+            "totalApiCalls",
+            "totalTokensIn",
+            "totalTokensOut",
+            "totalLlmTokensIn",
+            "totalLlmTokensOut",
+            "totalPolicyViolations",
+            "totalAlerts",
+            "totalBlocks",
+        )
         stats = []
         for config, key in zip(configs, keys, strict=True):
             values = found.get(key, (0,) * len(names))
@@ -205,11 +271,15 @@ class LegacyStats:
         return {"success": True, "stats": stats}
 
     # -- /credits/stats/monthly -------------------------------------------------------------------------
-    def credits_monthly(self, db: sqlite3.Connection, principal: Principal, query: Query, now: int) -> dict[str, object]:
+    def credits_monthly(
+        self, db: sqlite3.Connection, principal: Principal, query: Query, now: int
+    ) -> dict[str, object]:
         months = query.integer("months", MONTHS_DEFAULT, 1, MONTHS_MAX)
         principal.require_whole_org("Monthly credit statistics")
         if not principal.org.credits_enabled:
-            raise bad_request("The credits system is not enabled for this organization.", "CREDITS_NOT_ENABLED")
+            raise bad_request(
+                "The credits system is not enabled for this organization.", "CREDITS_NOT_ENABLED"
+            )
         today = datetime.datetime.fromtimestamp(now, datetime.UTC)
         starts = []
         year, month = today.year, today.month
@@ -228,9 +298,14 @@ class LegacyStats:
                 " WHERE org_id = ? AND grain = ? AND ts >= ? AND ts < ?",
                 (org_key, DAY, start, end),
             ).fetchone()
-            item = {"month": _iso(start), "consumption": consumption, "purchases": purchases, "grants": grants,
-                    "balance": grants + purchases - consumption}
+            item = {
+                "month": _iso(start),
+                "consumption": consumption,
+                "purchases": purchases,
+                "grants": grants,
+                "balance": grants + purchases - consumption,
+            }
             data.append(item)
             for name in totals:
-                totals[name] += item[name]  # type: ignore[operator]
+                totals[name] += item[name]
         return {"success": True, "data": data, "totals": totals}

@@ -66,7 +66,9 @@ class Query:
             raise bad_request(f"Invalid value '{value}' for '{name}': expected a whole number.")
         number = int(value)
         if not minimum <= number <= maximum:
-            raise bad_request(f"Invalid value {number} for '{name}': must be between {minimum} and {maximum}.")
+            raise bad_request(
+                f"Invalid value {number} for '{name}': must be between {minimum} and {maximum}."
+            )
         return number
 
     def id_list(self, name: str) -> list[str]:

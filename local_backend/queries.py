@@ -35,15 +35,16 @@ def span_where(base: Where, span: Span, grain: int | None = None) -> Where:
     return where
 
 
-def _row_metrics(metrics: Sequence[Metric], row: Sequence[object]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for metric, value in zip(metrics, row, strict=True):
-        out[metric.name] = round(float(value), 3) if metric.is_float else int(value)  # type: ignore[call-overload]
-    return out
+def _zero(metrics: Sequence[Metric]) -> tuple[object, ...]:
+    return tuple(0.0 if m.is_float else 0 for m in metrics)
 
 
-def _zero(metrics: Sequence[Metric]) -> dict[str, object]:
-    return {m.name: (0.0 if m.is_float else 0) for m in metrics}
+def _names(metrics: Sequence[Metric]) -> tuple[str, ...]:
+    return ("ts", *(m.name for m in metrics))
+
+
+# SQL returns every metric in its final form (integers for sums and counts, latency rounded to
+# the microsecond), so a point is one zip: 50 entities x 365 points is 18,250 of them.
 
 
 def time_series(
@@ -60,17 +61,17 @@ def time_series(
     by_index = {row[0]: row for row in rows}
     points: list[dict[str, object]] = []
     summary_values: list[float] = []
+    names = _names(domain.metrics)
     width = len(domain.metrics)
+    zero = _zero(domain.metrics)
     for index, ts in enumerate(span.timestamps()):
         row = by_index.get(index)
-        point: dict[str, object] = {"ts": ts}
         if row is None:
-            point.update(_zero(domain.metrics))
+            points.append(dict(zip(names, (ts, *zero), strict=True)))
             summary_values.append(0)
         else:
-            point.update(_row_metrics(domain.metrics, row[1 : 1 + width]))
+            points.append(dict(zip(names, (ts, *row[1 : 1 + width]), strict=True)))
             summary_values.append(row[1 + width])
-        points.append(point)
     return points, summary_values
 
 
@@ -92,7 +93,15 @@ def breakdown_totals(
         f" WHERE {where.sql()} AND {column} IS NOT NULL GROUP BY {column}",
         where.params,
     ).fetchall()
-    return [EntityTotals(row[0], _row_metrics(metrics, row[1 : 1 + len(metrics)]), row[-1]) for row in rows]
+    names = tuple(m.name for m in metrics)
+    return [EntityTotals(row[0], dict(zip(names, row[1:-1], strict=True)), row[-1]) for row in rows]
+
+
+def bucket_expression(span: Span) -> tuple[str, tuple[int, ...]]:
+    """SQL for a row's bucket start; plain ``ts`` when the grain is the bucket, which lets SQLite group faster."""
+    if span.grain == span.bucket:
+        return "ts", ()
+    return "? + (ts - ?) / ? * ?", (span.start, span.start, span.bucket, span.bucket)
 
 
 def breakdown_series(
@@ -104,27 +113,29 @@ def breakdown_series(
     where = span_where(base, span)
     exprs = ", ".join(m.sql for m in metrics)
     marks = ", ".join("?" * len(keys))
+    bucket_sql, bucket_params = bucket_expression(span)
     rows = db.execute(
-        f"SELECT {column}, (ts - ?) / ? AS idx, {exprs} FROM {domain.table}"
-        f" WHERE {where.sql()} AND {column} IN ({marks}) GROUP BY {column}, idx",
-        (span.start, span.bucket, *where.params, *keys),
+        f"SELECT {column}, {bucket_sql} AS bucket, {exprs} FROM {domain.table}"
+        f" WHERE {where.sql()} AND {column} IN ({marks}) GROUP BY {column}, bucket",
+        (*bucket_params, *where.params, *keys),
     ).fetchall()
-    found: dict[tuple[int, int], Sequence[object]] = {(row[0], row[1]): row[2:] for row in rows}
-    zero = _zero(metrics)
-    series: dict[int, list[dict[str, object]]] = {}
-    for key in keys:
-        points = []
-        for index, ts in enumerate(span.timestamps()):
-            values = found.get((key, index))
-            point: dict[str, object] = {"ts": ts}
-            point.update(zero if values is None else _row_metrics(metrics, values))
-            points.append(point)
-        series[key] = points
-    return series
+    names = _names(metrics)
+    found: dict[int, dict[int, dict[str, object]]] = {key: {} for key in keys}
+    for row in rows:
+        found[row[0]][row[1]] = dict(zip(names, row[1:], strict=True))
+    zero = dict(zip(names, (0, *_zero(metrics)), strict=True))
+    timestamps = span.timestamps()
+    return {key: [points.get(ts) or {**zero, "ts": ts} for ts in timestamps] for key, points in found.items()}
 
 
 def last_active(
-    db: sqlite3.Connection, domain: Domain, column: str, base: Where, span: Span, grain: int, keys: Sequence[int]
+    db: sqlite3.Connection,
+    domain: Domain,
+    column: str,
+    base: Where,
+    span: Span,
+    grain: int,
+    keys: Sequence[int],
 ) -> dict[int, int]:
     if not keys:
         return {}

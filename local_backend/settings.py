@@ -40,7 +40,9 @@ class BackendSettings:
         pinned = parse_now(now_text) if now_text else None
         path_text = db_path or env.get("FLASHBACK_BACKEND_DB")
         path = Path(path_text) if path_text else default_db_path(seed_value, pinned)
-        faults_value = faults if faults is not None else env.get("FLASHBACK_BACKEND_FAULTS", "") in ("1", "true")
+        faults_value = (
+            faults if faults is not None else env.get("FLASHBACK_BACKEND_FAULTS", "") in ("1", "true")
+        )
         return cls(path, seed_value, pinned, faults_value)
 
 

@@ -12,18 +12,29 @@ grain, so every grain adds up to the same totals.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from local_backend.catalog import LLM_TYPE_NAMES, MODELS, EntityKeys, Organization, build_catalog
 from local_backend.generator import DAY, FINE, HOUR, DayFacts, DayGenerator
 
+
+def _data_fingerprint() -> str:
+    """Changes whenever the code that decides the stored data changes, so stale caches rebuild."""
+    digest = hashlib.sha256()
+    for module in ("catalog.py", "generator.py", "store.py"):
+        digest.update(resources.files("local_backend").joinpath(module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 RETENTION_DAYS = 400
 FINE_RETENTION_DAYS = 8
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = _data_fingerprint()
 
 # table -> (dimension columns, measure columns); the generator emits rows as (ts, *dims, *measures).
 FACT_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -32,45 +43,100 @@ FACT_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("requests", "upl_bytes", "dwl_bytes", "size_change", "latency_sum_ms", "credits"),
     ),
     "ai_facts": (
-        ("org_id", "workspace_id", "repo_id", "api_key_id", "ai_config_id", "model", "llm_type", "node_id",
-         "user_id", "conversation_id"),
-        ("requests", "tokens_in", "tokens_out", "policy_tokens_in", "policy_tokens_out", "latency_sum_ms",
-         "credits", "violations", "alerts", "blocks", "severity_low", "severity_medium", "severity_high"),
+        (
+            "org_id",
+            "workspace_id",
+            "repo_id",
+            "api_key_id",
+            "ai_config_id",
+            "model",
+            "llm_type",
+            "node_id",
+            "user_id",
+            "conversation_id",
+        ),
+        (
+            "requests",
+            "tokens_in",
+            "tokens_out",
+            "policy_tokens_in",
+            "policy_tokens_out",
+            "latency_sum_ms",
+            "credits",
+            "violations",
+            "alerts",
+            "blocks",
+            "severity_low",
+            "severity_medium",
+            "severity_high",
+        ),
     ),
     "chat_facts": (
-        ("org_id", "workspace_id", "repo_id", "api_key_id", "ai_config_id", "model", "llm_type", "user_id",
-         "conversation_id"),
+        (
+            "org_id",
+            "workspace_id",
+            "repo_id",
+            "api_key_id",
+            "ai_config_id",
+            "model",
+            "llm_type",
+            "user_id",
+            "conversation_id",
+        ),
         ("requests", "tokens_in", "tokens_out", "credits"),
     ),
     "policy_facts": (
         ("org_id", "workspace_id", "repo_id", "api_key_id", "rule_id", "user_id"),
-        ("violations", "alerts", "blocks", "severity_low", "severity_medium", "severity_high",
-         "policy_tokens_in", "policy_tokens_out"),
+        (
+            "violations",
+            "alerts",
+            "blocks",
+            "severity_low",
+            "severity_medium",
+            "severity_high",
+            "policy_tokens_in",
+            "policy_tokens_out",
+        ),
     ),
     "credit_events": (("org_id",), ("credits_purchased", "credits_granted")),
 }
 _FACTS_ATTR = {
-    "storage_facts": "storage", "ai_facts": "ai", "chat_facts": "chat", "policy_facts": "policy",
+    "storage_facts": "storage",
+    "ai_facts": "ai",
+    "chat_facts": "chat",
+    "policy_facts": "policy",
     "credit_events": "credit_events",
 }
 
-# Credits are not stored twice: this view reads the credits each usage fact carries, plus the
-# org-level grants and purchases, under one set of dimension columns.
-_CREDIT_VIEW = """
-CREATE VIEW credit_facts AS
-SELECT grain, ts, org_id, workspace_id, repo_id, api_key_id, ai_config_id, model, llm_type AS provider,
-       NULL AS bucket_id, credits AS credits_ai, 0 AS credits_storage, 0 AS credits_purchased,
-       0 AS credits_granted FROM ai_facts
-UNION ALL
-SELECT grain, ts, org_id, workspace_id, repo_id, api_key_id, ai_config_id, model, llm_type, NULL,
-       credits, 0, 0, 0 FROM chat_facts
-UNION ALL
-SELECT grain, ts, org_id, workspace_id, repo_id, api_key_id, NULL, NULL, provider_id, bucket_id,
-       0, credits, 0, 0 FROM storage_facts
-UNION ALL
-SELECT grain, ts, org_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       0, 0, credits_purchased, credits_granted FROM credit_events
-"""
+# Credits are derived, per grain, from the credits each usage fact carries plus the org-level
+# grants and purchases, grouped under one set of dimension columns. Derived with SQL after every
+# fill so they always agree with the usage facts; stored so that credit queries read a narrow table.
+CREDIT_COLUMNS: tuple[tuple[str, ...], tuple[str, ...]] = (
+    ("org_id", "workspace_id", "repo_id", "api_key_id", "ai_config_id", "model", "provider", "bucket_id"),
+    ("credits_ai", "credits_storage", "credits_purchased", "credits_granted"),
+)
+_CREDIT_SOURCES = (
+    "SELECT grain, ts, org_id, workspace_id, repo_id, api_key_id, ai_config_id, model, llm_type, NULL,"
+    " SUM(credits), 0, 0, 0 FROM {table} WHERE ts >= ? AND ts < ?"
+    " GROUP BY grain, ts, org_id, workspace_id, repo_id, api_key_id, ai_config_id, model, llm_type",
+    "SELECT grain, ts, org_id, workspace_id, repo_id, api_key_id, NULL, NULL, provider_id, bucket_id,"
+    " 0, SUM(credits), 0, 0 FROM storage_facts WHERE ts >= ? AND ts < ?"
+    " GROUP BY grain, ts, org_id, workspace_id, repo_id, api_key_id, provider_id, bucket_id",
+    "SELECT grain, ts, org_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0,"
+    " SUM(credits_purchased), SUM(credits_granted) FROM credit_events WHERE ts >= ? AND ts < ?"
+    " GROUP BY grain, ts, org_id",
+)
+
+
+def _derive_credits(db: sqlite3.Connection, start: int, end: int) -> None:
+    db.execute("DELETE FROM credit_facts WHERE ts >= ? AND ts < ?", (start, end))
+    for source in _CREDIT_SOURCES:
+        for table in ("ai_facts", "chat_facts") if "{table}" in source else ("",):
+            db.execute("INSERT INTO credit_facts " + source.format(table=table), (start, end))
+
+
+def _all_tables() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    return {**FACT_COLUMNS, "credit_facts": CREDIT_COLUMNS}
 
 
 def _create_schema(db: sqlite3.Connection) -> None:
@@ -79,16 +145,17 @@ def _create_schema(db: sqlite3.Connection) -> None:
         "CREATE TABLE entities (key INTEGER, kind TEXT NOT NULL, id TEXT NOT NULL, org_id TEXT,"
         " workspace_id TEXT, repo_id TEXT, name TEXT NOT NULL, attrs TEXT, PRIMARY KEY (kind, id, org_id))"
     )
-    for table, (dims, measures) in FACT_COLUMNS.items():
+    for table, (dims, measures) in _all_tables().items():
         dim_sql = ", ".join(f"{d} INTEGER" for d in dims)
         measure_sql = ", ".join(f"{m} INTEGER NOT NULL" for m in measures)
-        db.execute(f"CREATE TABLE {table} (grain INTEGER NOT NULL, ts INTEGER NOT NULL, {dim_sql}, {measure_sql})")
-    db.execute(_CREDIT_VIEW)
+        db.execute(
+            f"CREATE TABLE {table} (grain INTEGER NOT NULL, ts INTEGER NOT NULL, {dim_sql}, {measure_sql})"
+        )
 
 
 def _create_indexes(db: sqlite3.Connection) -> None:
     """Created after the bulk load, which is several times faster than maintaining them during it."""
-    for table, (dims, _) in FACT_COLUMNS.items():
+    for table, (dims, _) in _all_tables().items():
         db.execute(f"CREATE INDEX {table}_org_ts ON {table} (org_id, grain, ts)")
         if "repo_id" in dims:
             db.execute(f"CREATE INDEX {table}_repo_ts ON {table} (repo_id, grain, ts)")
@@ -101,19 +168,26 @@ def _insert_catalog(db: sqlite3.Connection, orgs: list[Organization], keys: Enti
         rows.append(("org", org.id, org.id, None, None, org.name, None))
         rows += [("workspace", w.id, org.id, None, None, w.name, None) for w in org.workspaces]
         rows += [("repo", r.id, org.id, r.workspace_id, None, r.name, None) for r in org.repos]
-        rows += [("bucket", b.id, org.id, b.workspace_id, b.repo_id, b.name, b.provider_id) for b in org.buckets]
+        rows += [
+            ("bucket", b.id, org.id, b.workspace_id, b.repo_id, b.name, b.provider_id) for b in org.buckets
+        ]
         rows += [("node", n.id, org.id, None, None, n.host, None) for n in org.nodes]
         rows += [("storage_provider", p.id, org.id, None, None, p.name, p.provider) for p in org.providers]
-        rows += [("ai_config", c.id, org.id, c.workspace_id, None, c.name, c.llm_type) for c in org.ai_configs]
+        rows += [
+            ("ai_config", c.id, org.id, c.workspace_id, None, c.name, c.llm_type) for c in org.ai_configs
+        ]
         rows += [("user", u.id, org.id, u.workspace_id, None, u.name, None) for u in org.users]
         rows += [("rule", r.id, org.id, r.workspace_id, None, r.name, r.risk) for r in org.rules]
         for repo in org.repos:
-            rows += [("api_key", k, org.id, repo.workspace_id, repo.id, f"{repo.name} key {i + 1}", None)
-                     for i, k in enumerate(repo.api_key_ids)]
+            rows += [
+                ("api_key", k, org.id, repo.workspace_id, repo.id, f"{repo.name} key {i + 1}", None)
+                for i, k in enumerate(repo.api_key_ids)
+            ]
         rows += [("model", m.name, org.id, None, None, m.display_name, m.llm_type) for m in MODELS]
         rows += [("llm_provider", t, org.id, None, None, n, None) for t, n in LLM_TYPE_NAMES.items()]
     db.executemany(
-        "INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, ?, ?)", ((keys(r[0], r[1]), *r) for r in rows)  # type: ignore[arg-type]
+        "INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        ((keys(r[0], r[1]), *r) for r in rows),  # type: ignore[arg-type]
     )
 
 
@@ -140,7 +214,7 @@ def _roll_up(db: sqlite3.Connection, source: int, target: int, start: int, end: 
 
 def _delete(db: sqlite3.Connection, where: str, params: Iterable[object]) -> None:
     args = tuple(params)
-    for table in FACT_COLUMNS:
+    for table in _all_tables():
         db.execute(f"DELETE FROM {table} WHERE {where}", args)
 
 
@@ -168,7 +242,7 @@ class Store:
         meta = self._read_meta()
         if (
             meta is None
-            or meta.get("schema") != str(SCHEMA_VERSION)
+            or meta.get("schema") != SCHEMA_VERSION
             or meta.get("seed") != str(self.seed)
             or int(meta["generated_until"]) > now
         ):
@@ -178,7 +252,10 @@ class Store:
         meta = self._read_meta()
         assert meta is not None
         return StoreInfo(
-            self.path, self.seed, int(meta["first_day"]), int(meta["generated_until"]),
+            self.path,
+            self.seed,
+            int(meta["first_day"]),
+            int(meta["generated_until"]),
             time.perf_counter() - started,
         )
 
@@ -213,8 +290,12 @@ class Store:
             _create_indexes(db)
             db.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
-                [("schema", str(SCHEMA_VERSION)), ("seed", str(self.seed)), ("first_day", str(first_day)),
-                 ("generated_until", str(now))],
+                [
+                    ("schema", str(SCHEMA_VERSION)),
+                    ("seed", str(self.seed)),
+                    ("first_day", str(first_day)),
+                    ("generated_until", str(now)),
+                ],
             )
             db.commit()
             db.execute("ANALYZE")
@@ -250,3 +331,4 @@ class Store:
             if fine:
                 _roll_up(db, FINE, HOUR, day * DAY, (day + 1) * DAY)
         _roll_up(db, HOUR, DAY, first_day * DAY, (now // DAY + 1) * DAY)
+        _derive_credits(db, first_day * DAY, (now // DAY + 1) * DAY)

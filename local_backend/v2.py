@@ -44,7 +44,9 @@ class V2Stats:
         self.directory = directory
 
     # -- parameters ----------------------------------------------------------------------------
-    def select(self, principal: Principal, domain: Domain, query: Query, now: int, breakdown: bool) -> Selection:
+    def select(
+        self, principal: Principal, domain: Domain, query: Query, now: int, breakdown: bool
+    ) -> Selection:
         if breakdown:
             scope = query.choice("scope", SCOPES, default="org")
         else:
@@ -72,11 +74,14 @@ class V2Stats:
         if scope == "org":
             principal.require_whole_org("scope=org")
             if scope_id is not None and scope_id != principal.org.id:
-                raise forbidden(f"Organization '{scope_id}' is not visible to this token; omit id for your own.")
+                raise forbidden(
+                    f"Organization '{scope_id}' is not visible to this token; omit id for your own."
+                )
             return scope_id
         if scope_id is None:
-            raise bad_request(f"Missing required parameter 'id': scope={scope} needs the {scope} UUID.",
-                              "MISSING_PARAMETER")
+            raise bad_request(
+                f"Missing required parameter 'id': scope={scope} needs the {scope} UUID.", "MISSING_PARAMETER"
+            )
         check_uuid("id", scope_id)
         entity = self.directory.find(scope, scope_id)
         if entity is None or not principal.can_see(entity):
@@ -84,7 +89,9 @@ class V2Stats:
         where.add(f"{scope}_id = ?", entity.key)
         return scope_id
 
-    def _filters(self, principal: Principal, domain: Domain, query: Query, where: Where) -> dict[str, str] | None:
+    def _filters(
+        self, principal: Principal, domain: Domain, query: Query, where: Where
+    ) -> dict[str, str] | None:
         first: dict[str, str] | None = None
         for param, spec in FILTERS.items():
             value = query.text(param)
@@ -135,7 +142,9 @@ class V2Stats:
     ) -> dict[str, object]:
         dims = allowed or tuple(domain.dimensions)
         if by not in dims:
-            raise bad_request(f"Invalid breakdown '{by}' for {domain.path}/breakdown. Allowed values: {', '.join(dims)}.")
+            raise bad_request(
+                f"Invalid breakdown '{by}' for {domain.path}/breakdown. Allowed values: {', '.join(dims)}."
+            )
         dimension = domain.dimensions[by]
         include_series = query.boolean("includeSeries", default=False)
         limit = query.integer("limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
@@ -150,12 +159,21 @@ class V2Stats:
         keys = [row.key for _, row in page]
         series = (
             breakdown_series(db, domain, dimension.column, selection.where, selection.span, keys)
-            if include_series else {}
+            if include_series
+            else {}
         )
         active = (
-            last_active(db, domain, dimension.column, selection.where, selection.span,
-                        range_grain(selection.span.start, now), keys)
-            if users else {}
+            last_active(
+                db,
+                domain,
+                dimension.column,
+                selection.where,
+                selection.span,
+                range_grain(selection.span.start, now),
+                keys,
+            )
+            if users
+            else {}
         )
         entities: list[dict[str, object]] = []
         for info, row in page:
@@ -168,14 +186,15 @@ class V2Stats:
                 entity["series"] = series[row.key]
             entities.append(entity)
         meta = selection.meta()
-        meta.update({
-            "breakdownBy": by,
-            "includesSeries": include_series,
-            "limit": limit,
-            "offset": offset,
-            "totalEntities": len(named),
-            "window": selection.span.window,
-            "timeBucketSize": selection.span.bucket_size,
-        })
+        meta.update(
+            {
+                "breakdownBy": by,
+                "includesSeries": include_series,
+                "limit": limit,
+                "offset": offset,
+                "totalEntities": len(named),
+                "window": selection.span.window,
+                "timeBucketSize": selection.span.bucket_size,
+            }
+        )
         return {"success": True, "meta": meta, "summary": {"total": len(named)}, "entities": entities}
-

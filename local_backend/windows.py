@@ -12,8 +12,14 @@ from dataclasses import dataclass
 from local_backend.errors import bad_request
 from local_backend.store import FINE_RETENTION_DAYS
 
-WINDOW_SECONDS = {"24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400, "90d": 90 * 86_400,
-                  "180d": 180 * 86_400, "365d": 365 * 86_400}
+WINDOW_SECONDS = {
+    "24h": 86_400,
+    "7d": 7 * 86_400,
+    "30d": 30 * 86_400,
+    "90d": 90 * 86_400,
+    "180d": 180 * 86_400,
+    "365d": 365 * 86_400,
+}
 BUCKET_SECONDS = {"5m": 300, "10m": 600, "1h": 3_600, "6h": 21_600, "12h": 43_200, "1d": 86_400}
 DEFAULT_BUCKET = {"24h": "10m", "7d": "1h", "30d": "1d", "90d": "1d", "180d": "1d", "365d": "1d"}
 MAX_POINTS = 2_160  # 90 days of hours; 7 days of 5-minute buckets is 2,016
@@ -37,7 +43,9 @@ class Span:
 
 
 def allowed_bucket_sizes(window: str) -> list[str]:
-    return [size for size, seconds in BUCKET_SECONDS.items() if WINDOW_SECONDS[window] // seconds <= MAX_POINTS]
+    return [
+        size for size, seconds in BUCKET_SECONDS.items() if WINDOW_SECONDS[window] // seconds <= MAX_POINTS
+    ]
 
 
 def resolve_span(window: str, bucket_size: str | None, now: int) -> Span:

@@ -1,0 +1,71 @@
+"""Shared fixtures: one backend per test session, on a pinned clock, reached in-process.
+
+The database is kept in .cache/ keyed by seed and clock, so a second run starts at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from local_backend.app import create_backend_app
+from local_backend.settings import BackendSettings, parse_now
+
+PINNED_NOW = "2026-11-20T15:07:00Z"
+NOW = parse_now(PINNED_NOW)
+
+
+class Api:
+    """A synchronous client for the in-process backend, speaking real HTTP semantics via httpx."""
+
+    def __init__(self, app: Starlette) -> None:
+        self._runner = asyncio.Runner()
+        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://backend")
+        self.app = app
+
+    def get(self, path: str, token: str | None = "demo", **params: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        query = {k: v for k, v in params.items() if v is not None}
+        return self._runner.run(self._client.get(path, params=query, headers=headers))
+
+    def ok(self, path: str, token: str | None = "demo", **params: Any) -> Any:
+        response = self.get(path, token, **params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def close(self) -> None:
+        self._runner.run(self._client.aclose())
+        self._runner.close()
+
+
+@pytest.fixture(scope="session")
+def settings() -> BackendSettings:
+    return BackendSettings.from_env({}, now=PINNED_NOW)
+
+
+@pytest.fixture(scope="session")
+def backend_app(settings: BackendSettings) -> Starlette:
+    return create_backend_app(settings)
+
+
+@pytest.fixture(scope="session")
+def api(backend_app: Starlette) -> Iterator[Api]:
+    client = Api(backend_app)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def org(backend_app: Starlette) -> Any:
+    """The first demo organization (what the ``demo`` token reads)."""
+    return backend_app.state.backend.store.orgs[0]
+
+
+@pytest.fixture(scope="session")
+def other_org(backend_app: Starlette) -> Any:
+    return backend_app.state.backend.store.orgs[1]
