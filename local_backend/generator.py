@@ -111,6 +111,7 @@ class DayGenerator:
         self.org = org
         self.k = keys
         self.org_key = keys("org", org.id)
+        self._side = random.Random()
         self._rules_by_workspace: dict[str, list[PolicyRule]] = {
             ws.id: [r for r in org.rules if r.workspace_id in (None, ws.id)] for ws in org.workspaces
         }
@@ -129,6 +130,9 @@ class DayGenerator:
         """Facts of ``day`` for slots that end at or before ``until``; 5-minute grain when ``fine``."""
         facts = DayFacts()
         factor = day_factor(day)
+        # Splits into 5-minute slots and policy outcomes draw from their own stream, so the hourly
+        # traffic of a day is the same whether or not the day is inside the fine retention.
+        self._side = self._rng("side", day)
         self._storage(day, factor, fine, until, facts)
         self._ai(day, factor, fine, until, facts)
         self._chat(day, factor, fine, until, facts)
@@ -176,7 +180,7 @@ class DayGenerator:
                     node,
                 )
                 values = [upl, dwl, size_change, latency_sum, credits]
-                self._emit(rng, facts.storage, fine, until, hour_ts, dims, requests, values)
+                self._emit(self._side, facts.storage, fine, until, hour_ts, dims, requests, values)
 
     # -- AI gateway and the policy facts derived from it ----------------------------------------
     def _ai(self, day: int, factor: float, fine: bool, until: int, facts: DayFacts) -> None:
@@ -230,8 +234,12 @@ class DayGenerator:
             )
             values = [tokens_in, tokens_out, policy_in, policy_out, latency_sum, credits]
             policy_dims = (self.org_key, workspace, repo_key, api_key)
-            for ts, slot_requests, slot_values in self._slots(rng, fine, until, hour_ts, requests, values):
-                policy = self._policy(rng, ts, policy_dims, user_key, rules, slot_requests, slot_values[2:4])
+            for ts, slot_requests, slot_values in self._slots(
+                self._side, fine, until, hour_ts, requests, values
+            ):
+                policy = self._policy(
+                    self._side, ts, policy_dims, user_key, rules, slot_requests, slot_values[2:4]
+                )
                 facts.policy.extend(policy)
                 totals = [sum(p[i] for p in policy) for i in range(7, 13)]  # type: ignore[misc]
                 facts.ai.append((ts, *dims, slot_requests, *slot_values, *totals))
@@ -305,7 +313,7 @@ class DayGenerator:
                         conversation,
                     )
                     values = [tokens_in, tokens_out, credits]
-                    self._emit(rng, facts.chat, fine, until, hour_ts, dims, requests, values)
+                    self._emit(self._side, facts.chat, fine, until, hour_ts, dims, requests, values)
 
     # -- credit grants and purchases ----------------------------------------------------------------
     def _credit_events(self, day: int, until: int, facts: DayFacts) -> None:

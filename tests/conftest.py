@@ -17,6 +17,34 @@ from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings, parse_now
 
 PINNED_NOW = "2026-11-20T15:07:00Z"
+# The 19 paths of the contract; {by} filled with a dimension valid for each domain by ``concrete``.
+CONTRACT_PATHS = (
+    "/v2/stats/storage",
+    "/v2/stats/storage/breakdown/{by}",
+    "/v2/stats/storage/breakdown/providers",
+    "/v2/stats/ai",
+    "/v2/stats/ai/breakdown/{by}",
+    "/v2/stats/private-chat",
+    "/v2/stats/private-chat/breakdown/models",
+    "/v2/stats/private-chat/breakdown/users",
+    "/v2/stats/policies",
+    "/v2/stats/policies/tokens",
+    "/v2/stats/policies/breakdown/{by}",
+    "/v2/stats/credits",
+    "/v2/stats/credits/breakdown/{by}",
+    "/stats/daily",
+    "/stats/minute",
+    "/aistats/daily",
+    "/aistats/minute",
+    "/ai/llm/stats",
+    "/credits/stats/monthly",
+)
+
+
+def concrete(path: str) -> str:
+    return path.replace("{by}", "rules" if "/policies/" in path else "repos")
+
+
 NOW = parse_now(PINNED_NOW)
 
 
@@ -31,7 +59,8 @@ class Api:
     def get(self, path: str, token: str | None = "demo", **params: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         query = {k: v for k, v in params.items() if v is not None}
-        return self._runner.run(self._client.get(path, params=query, headers=headers))
+        # httpx replaces a URL's own query string with ``params`` when both are given.
+        return self._runner.run(self._client.get(path, params=query or None, headers=headers))
 
     def ok(self, path: str, token: str | None = "demo", **params: Any) -> Any:
         response = self.get(path, token, **params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -85,7 +86,7 @@ def test_credit_breakdowns_add_up_for_the_credits_they_attribute(api: Api, org: 
     ],
 )
 def test_summary_total_is_the_sum_of_the_series(api: Api, path: str) -> None:
-    metric = {
+    metric: Callable[[dict[str, Any]], int] = {
         "/v2/stats/policies": lambda p: p["violations"],
         "/v2/stats/policies/tokens": lambda p: p["policyTokensIn"] + p["policyTokensOut"],
         "/v2/stats/credits": lambda p: p["creditsTotal"],

@@ -1,0 +1,101 @@
+"""Fault injection: each mode, over a real socket, and its absence in default mode."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from local_backend.app import create_backend_app
+from local_backend.settings import BackendSettings
+from tests.conftest import Api
+from tests.servers import serve
+
+AUTH = {"Authorization": "Bearer demo"}
+STORAGE = "/v2/stats/storage?scope=org&window=7d"
+
+
+@pytest.fixture(scope="module")
+def faulty(settings: BackendSettings) -> Iterator[httpx.Client]:
+    app = create_backend_app(dataclasses.replace(settings, faults_enabled=True))
+    with serve(app) as url, httpx.Client(base_url=url, headers=AUTH, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(autouse=True)
+def _clear(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "faulty" in request.fixturenames:
+        request.getfixturevalue("faulty").delete("/_faults")
+
+
+def _inject(client: httpx.Client, **fault: object) -> None:
+    response = client.post("/_faults", json=fault)
+    assert response.status_code == 201, response.text
+
+
+def test_chosen_status_on_the_chosen_endpoint_only(faulty: httpx.Client) -> None:
+    _inject(faulty, path="/v2/stats/storage", mode="status", status=503)
+    failed = faulty.get(STORAGE)
+    assert failed.status_code == 503
+    assert failed.headers["content-type"] == "application/json"
+    assert failed.json()["error_code"] == "INJECTED_FAULT"
+    assert faulty.get("/v2/stats/ai?scope=org&window=7d").status_code == 200
+
+
+def test_times_limits_how_often_a_fault_fires(faulty: httpx.Client) -> None:
+    _inject(faulty, path="/v2/stats/storage", mode="status", status=500, times=2)
+    assert [faulty.get(STORAGE).status_code for _ in range(3)] == [500, 500, 200]
+
+
+def test_slow_answers_arrive_late_but_whole(faulty: httpx.Client) -> None:
+    _inject(faulty, path="/v2/stats/storage", mode="slow", delayMs=300)
+    started = time.monotonic()
+    response = faulty.get(STORAGE)
+    assert time.monotonic() - started >= 0.3
+    assert response.status_code == 200 and response.json()["success"] is True
+    faulty.delete("/_faults")
+    _inject(faulty, path="/v2/stats/storage", mode="slow", delayMs=2000)
+    with pytest.raises(httpx.ReadTimeout):
+        faulty.get(STORAGE, timeout=0.5)
+
+
+def test_truncated_body_is_not_json(faulty: httpx.Client) -> None:
+    whole = faulty.get(STORAGE).content
+    _inject(faulty, path="/v2/stats/storage", mode="truncate")
+    cut = faulty.get(STORAGE)
+    assert cut.status_code == 200 and 0 < len(cut.content) < len(whole)
+    assert whole.startswith(cut.content)
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(cut.content)
+
+
+def test_malformed_body_claims_json_but_is_not(faulty: httpx.Client) -> None:
+    _inject(faulty, path="/v2/stats/storage", mode="malformed")
+    response = faulty.get(STORAGE)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(response.content)
+
+
+def test_dropped_connection(faulty: httpx.Client) -> None:
+    _inject(faulty, path="/v2/stats/storage", mode="drop", times=1)
+    with pytest.raises(httpx.RemoteProtocolError):
+        faulty.get(STORAGE)
+    assert faulty.get(STORAGE).status_code == 200, "the server survives and serves the next request"
+
+
+def test_bad_fault_specs_are_refused(faulty: httpx.Client) -> None:
+    response = faulty.post("/_faults", json={"path": "/", "mode": "explode"})
+    assert response.status_code == 400
+    assert "mode" in response.json()["message"]
+
+
+def test_default_mode_has_no_fault_control(api: Api) -> None:
+    assert api.get("/_faults").status_code == 404
+    assert api.app.state.backend.settings.faults_enabled is False
