@@ -39,6 +39,7 @@ CONTRACT_PATHS = (
     "/ai/llm/stats",
     "/credits/stats/monthly",
 )
+TIME_SERIES_PATHS = [path for path in CONTRACT_PATHS if path.startswith("/v2") and "/breakdown/" not in path]
 
 
 def concrete(path: str) -> str:

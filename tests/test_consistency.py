@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from local_backend import domains
-from tests.conftest import Api
+from tests.conftest import TIME_SERIES_PATHS, Api
 
 DIMENSIONS = (
     [("/v2/stats/storage", domains.STORAGE, by) for by in domains.STORAGE.dimensions]
@@ -74,17 +74,7 @@ def test_credit_breakdowns_add_up_for_the_credits_they_attribute(api: Api, org: 
             )
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/v2/stats/storage",
-        "/v2/stats/ai",
-        "/v2/stats/private-chat",
-        "/v2/stats/policies",
-        "/v2/stats/policies/tokens",
-        "/v2/stats/credits",
-    ],
-)
+@pytest.mark.parametrize("path", TIME_SERIES_PATHS)
 def test_summary_total_is_the_sum_of_the_series(api: Api, path: str) -> None:
     metric: Callable[[dict[str, Any]], int] = {
         "/v2/stats/policies": lambda p: p["violations"],

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Api
+from tests.conftest import TIME_SERIES_PATHS, Api
 
-V2 = [
-    "/v2/stats/storage",
-    "/v2/stats/ai",
-    "/v2/stats/private-chat",
-    "/v2/stats/policies",
-    "/v2/stats/policies/tokens",
-    "/v2/stats/credits",
-]
+V2 = TIME_SERIES_PATHS
 BREAKDOWNS = [
     "/v2/stats/storage/breakdown/repos",
     "/v2/stats/storage/breakdown/providers",
