@@ -1,7 +1,10 @@
 """SQL over the fact tables for V2 time series and breakdowns.
 
 Every number is aggregated from stored facts at request time: sums for counters, distinct
-counts for conversations and request-weighted means for latency.
+counts for conversations and request-weighted means for latency. SQL returns every metric in
+its final form (integers for sums and counts, latency rounded to the microsecond) and groups
+rows by the start of their bucket, so a point is one ``zip``: a 50-entity, 365-point breakdown
+builds 18,250 of them.
 """
 
 from __future__ import annotations
@@ -43,8 +46,11 @@ def _names(metrics: Sequence[Metric]) -> tuple[str, ...]:
     return ("ts", *(m.name for m in metrics))
 
 
-# SQL returns every metric in its final form (integers for sums and counts, latency rounded to
-# the microsecond), so a point is one zip: 50 entities x 365 points is 18,250 of them.
+def bucket_expression(span: Span) -> tuple[str, tuple[int, ...]]:
+    """SQL for a row's bucket start; plain ``ts`` when the grain is the bucket, which lets SQLite group faster."""
+    if span.grain == span.bucket:
+        return "ts", ()
+    return "? + (ts - ?) / ? * ?", (span.start, span.start, span.bucket, span.bucket)
 
 
 def time_series(
@@ -53,25 +59,21 @@ def time_series(
     """Zero-filled points and the per-bucket values of the domain's summary metric."""
     where = span_where(base, span)
     exprs = ", ".join(m.sql for m in domain.metrics)
+    bucket_sql, bucket_params = bucket_expression(span)
     rows = db.execute(
-        f"SELECT (ts - ?) / ? AS idx, {exprs}, {domain.summary_sql} FROM {domain.table}"
-        f" WHERE {where.sql()} GROUP BY idx",
-        (span.start, span.bucket, *where.params),
+        f"SELECT {bucket_sql} AS bucket, {exprs}, {domain.summary_sql} FROM {domain.table}"
+        f" WHERE {where.sql()} GROUP BY bucket",
+        (*bucket_params, *where.params),
     ).fetchall()
-    by_index = {row[0]: row for row in rows}
+    by_bucket = {row[0]: row for row in rows}
     points: list[dict[str, object]] = []
     summary_values: list[float] = []
     names = _names(domain.metrics)
-    width = len(domain.metrics)
-    zero = _zero(domain.metrics)
-    for index, ts in enumerate(span.timestamps()):
-        row = by_index.get(index)
-        if row is None:
-            points.append(dict(zip(names, (ts, *zero), strict=True)))
-            summary_values.append(0)
-        else:
-            points.append(dict(zip(names, (ts, *row[1 : 1 + width]), strict=True)))
-            summary_values.append(row[1 + width])
+    zero = (0, *_zero(domain.metrics), 0)
+    for ts in span.timestamps():
+        row = by_bucket.get(ts, zero)
+        points.append(dict(zip(names, (ts, *row[1:-1]), strict=True)))
+        summary_values.append(row[-1])
     return points, summary_values
 
 
@@ -95,13 +97,6 @@ def breakdown_totals(
     ).fetchall()
     names = tuple(m.name for m in metrics)
     return [EntityTotals(row[0], dict(zip(names, row[1:-1], strict=True)), row[-1]) for row in rows]
-
-
-def bucket_expression(span: Span) -> tuple[str, tuple[int, ...]]:
-    """SQL for a row's bucket start; plain ``ts`` when the grain is the bucket, which lets SQLite group faster."""
-    if span.grain == span.bucket:
-        return "ts", ()
-    return "? + (ts - ?) / ? * ?", (span.start, span.start, span.bucket, span.bucket)
 
 
 def breakdown_series(
