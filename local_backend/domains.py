@@ -15,6 +15,10 @@ class Metric:
     sql: str
     additive: bool = True
     is_float: bool = False
+    rollup_sql: str | None = None  # the same metric over a daily roll-up, where it differs
+
+
+DISTINCT_CONVERSATIONS = "COUNT(DISTINCT conversation_id)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +84,7 @@ _AI_METRICS = (
     Metric("policyTokensIn", "SUM(policy_tokens_in)"),
     Metric("policyTokensOut", "SUM(policy_tokens_out)"),
     Metric("requests", "SUM(requests)"),
-    Metric("activeConversations", "COUNT(DISTINCT conversation_id)", additive=False),
+    Metric("activeConversations", DISTINCT_CONVERSATIONS, additive=False, rollup_sql="SUM(conversations)"),
     Metric("latencyMs", _weighted_latency(), additive=False, is_float=True),
 )
 _CHAT_METRICS = (

@@ -139,6 +139,83 @@ def _all_tables() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     return {**FACT_COLUMNS, "credit_facts": CREDIT_COLUMNS}
 
 
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """A daily pre-aggregation of one fact table for breakdowns by one entity column.
+
+    Long-window breakdowns with series read every day of every entity; from the raw facts that
+    is a sort of tens of thousands of rows per request. A roll-up keyed by (org, entity, day)
+    is already in that order, one row per entity and day and repo. It keeps the columns that
+    scopes filter on (workspace, repo), so it serves every scope, but no resource-filter
+    columns: filtered queries read the raw facts.
+
+    Distinct conversations survive the roll-up as a per-row count because a conversation
+    never crosses a UTC day, a repo or a user (see generator.py), so daily counts add up.
+    """
+
+    source: str
+    column: str
+
+    @property
+    def table(self) -> str:
+        return f"{self.source}_by_{self.column.removesuffix('_id')}"
+
+    def dims(self) -> tuple[str, ...]:
+        scope = ("workspace_id",) if self.column == "repo_id" else ("workspace_id", "repo_id")
+        return ("org_id", self.column, *scope)
+
+    def measures(self) -> tuple[str, ...]:
+        dims, measures = _all_tables()[self.source]
+        return (*measures, "conversations") if "conversation_id" in dims else measures
+
+
+ROLLUPS: tuple[Rollup, ...] = (
+    Rollup("storage_facts", "repo_id"),
+    Rollup("storage_facts", "bucket_id"),
+    Rollup("ai_facts", "repo_id"),
+    Rollup("chat_facts", "user_id"),
+    Rollup("policy_facts", "user_id"),
+    Rollup("credit_facts", "repo_id"),
+    Rollup("credit_facts", "bucket_id"),
+)
+
+
+def rollup_for(table: str, column: str) -> Rollup | None:
+    """The roll-up that serves a breakdown of ``table`` by ``column``; repos' also serves workspaces."""
+    wanted = "repo_id" if column == "workspace_id" else column
+    return next((r for r in ROLLUPS if r.source == table and r.column == wanted), None)
+
+
+def _derive_rollups(db: sqlite3.Connection, start: int, end: int) -> None:
+    for rollup in ROLLUPS:
+        dims = ", ".join(rollup.dims())
+        key = ", ".join(_rollup_key(rollup))
+        _, measures = _all_tables()[rollup.source]
+        sums = [f"SUM({m})" for m in measures]
+        if "conversations" in rollup.measures():
+            sums.append("COUNT(DISTINCT conversation_id)")
+        db.execute(f"DELETE FROM {rollup.table} WHERE ts >= ? AND ts < ?", (start, end))
+        db.execute(
+            f"INSERT INTO {rollup.table} SELECT {dims}, ts, {', '.join(sums)} FROM {rollup.source}"
+            f" WHERE grain = {DAY} AND ts >= ? AND ts < ? AND {rollup.column} IS NOT NULL"
+            f" GROUP BY {dims}, ts ORDER BY {key}",
+            (start, end),
+        )
+
+
+def _rollup_key(rollup: Rollup) -> tuple[str, ...]:
+    """Entity then day first, so a breakdown's series come out of the key in order, unsorted."""
+    dims = rollup.dims()
+    return (dims[0], dims[1], "ts", *dims[2:])
+
+
+def _create_rollups(db: sqlite3.Connection) -> None:
+    for rollup in ROLLUPS:
+        columns = ", ".join(f"{c} INTEGER" for c in (*rollup.dims(), "ts", *rollup.measures()))
+        key = ", ".join(_rollup_key(rollup))
+        db.execute(f"CREATE TABLE {rollup.table} ({columns}, PRIMARY KEY ({key})) WITHOUT ROWID")
+
+
 def _create_schema(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     db.execute(
@@ -151,6 +228,7 @@ def _create_schema(db: sqlite3.Connection) -> None:
         db.execute(
             f"CREATE TABLE {table} (grain INTEGER NOT NULL, ts INTEGER NOT NULL, {dim_sql}, {measure_sql})"
         )
+    _create_rollups(db)
 
 
 def _create_indexes(db: sqlite3.Connection) -> None:
@@ -216,6 +294,9 @@ def _delete(db: sqlite3.Connection, where: str, params: Iterable[object]) -> Non
     args = tuple(params)
     for table in _all_tables():
         db.execute(f"DELETE FROM {table} WHERE {where}", args)
+    if "grain" not in where:  # roll-ups hold one grain, the day
+        for rollup in ROLLUPS:
+            db.execute(f"DELETE FROM {rollup.table} WHERE {where}", args)
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,3 +413,4 @@ class Store:
                 _roll_up(db, FINE, HOUR, day * DAY, (day + 1) * DAY)
         _roll_up(db, HOUR, DAY, first_day * DAY, (now // DAY + 1) * DAY)
         _derive_credits(db, first_day * DAY, (now // DAY + 1) * DAY)
+        _derive_rollups(db, first_day * DAY, (now // DAY + 1) * DAY)

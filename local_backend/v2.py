@@ -7,10 +7,17 @@ from dataclasses import dataclass
 
 from local_backend.auth import Principal
 from local_backend.directory import Directory
-from local_backend.domains import FILTERS, Domain, Metric
+from local_backend.domains import DISTINCT_CONVERSATIONS, FILTERS, Domain, Metric
 from local_backend.errors import bad_request, forbidden
 from local_backend.params import Query, check_uuid
-from local_backend.queries import Where, breakdown_series, breakdown_totals, last_active, time_series
+from local_backend.queries import (
+    Where,
+    breakdown_series,
+    breakdown_source,
+    breakdown_totals,
+    last_active,
+    time_series,
+)
 from local_backend.summary import summarize
 from local_backend.windows import BUCKET_SECONDS, WINDOW_SECONDS, Span, range_grain, resolve_span
 
@@ -19,7 +26,9 @@ LIMIT_DEFAULT = 50
 LIMIT_MAX = 500
 OFFSET_MAX = 100_000
 
-_USER_EXTRA = (Metric("conversationsCount", "COUNT(DISTINCT conversation_id)", additive=False),)
+_USER_EXTRA = (
+    Metric("conversationsCount", DISTINCT_CONVERSATIONS, additive=False, rollup_sql="SUM(conversations)"),
+)
 
 
 @dataclass(slots=True)
@@ -152,13 +161,16 @@ class V2Stats:
         selection = self.select(principal, domain, query, now, breakdown=True)
         users = domain.name == "private-chat" and by == "users"
         extra = _USER_EXTRA if users else ()
-        rows = breakdown_totals(db, domain, dimension.column, selection.where, selection.span, extra)
+        source = breakdown_source(
+            domain, dimension.column, selection.span, filtered=selection.resource_filter is not None
+        )
+        rows = breakdown_totals(db, domain, dimension.column, selection.where, selection.span, source, extra)
         named = [(self.directory.by_key(row.key), row) for row in rows]
         named.sort(key=lambda item: (-item[1].rank, item[0].id))
         page = named[offset : offset + limit]
         keys = [row.key for _, row in page]
         series = (
-            breakdown_series(db, domain, dimension.column, selection.where, selection.span, keys)
+            breakdown_series(db, domain, dimension.column, selection.where, selection.span, source, keys)
             if include_series
             else {}
         )

@@ -6,9 +6,9 @@ import sqlite3
 from pathlib import Path
 
 from local_backend.catalog import EntityKeys, build_catalog, conversation_number, conversation_uuid
-from local_backend.generator import DayGenerator
+from local_backend.generator import DAY, DayGenerator
 from local_backend.settings import BackendSettings
-from local_backend.store import Store
+from local_backend.store import ROLLUPS, Rollup, Store
 from tests.conftest import NOW
 
 
@@ -49,6 +49,29 @@ def test_top_up_after_the_clock_moves_equals_a_fresh_fill(tmp_path: Path, settin
         topped = _hourly(store.path, table)
         fresh = _hourly(settings.db_path, table)
         assert topped[-24 * 30 :] == fresh[-24 * 30 :], table
+
+
+def _rollup_rows(path: Path, rollup: Rollup, from_raw: bool) -> list[tuple[int, ...]]:
+    """Per entity and day: every measure, and distinct conversations where the table has them."""
+    measures = [f"SUM({m})" for m in rollup.measures() if m != "conversations"]
+    if "conversations" in rollup.measures():
+        measures.append("COUNT(DISTINCT conversation_id)" if from_raw else "SUM(conversations)")
+    table, grain = (rollup.source, f"grain = {DAY} AND") if from_raw else (rollup.table, "")
+    with sqlite3.connect(path) as db:
+        return db.execute(
+            f"SELECT {rollup.column}, ts, {', '.join(measures)} FROM {table}"
+            f" WHERE {grain} {rollup.column} IS NOT NULL GROUP BY {rollup.column}, ts ORDER BY 1, 2"
+        ).fetchall()
+
+
+def test_daily_rollups_hold_the_same_numbers_as_the_facts(tmp_path: Path, settings: BackendSettings) -> None:
+    store = Store(tmp_path / "moving.sqlite3", settings.seed)
+    store.ensure(NOW - 30 * 3600)
+    store.ensure(NOW)  # a top-up must refresh the roll-ups too
+    for rollup in ROLLUPS:
+        for path in (settings.db_path, store.path):
+            raw = _rollup_rows(path, rollup, from_raw=True)
+            assert raw and _rollup_rows(path, rollup, from_raw=False) == raw, rollup.table
 
 
 def test_database_stays_small(settings: BackendSettings) -> None:
