@@ -32,6 +32,64 @@ def _backend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gql import graphiql
+    from gql.settings import GatewaySettings
+
+    settings = GatewaySettings.from_env()
+    if not args.no_graphiql_install:
+        graphiql.install(settings.graphiql_folder)
+    if settings.api_url is None:
+        # Prepare the demo database once here, so that workers open it rather than race to build it.
+        from local_backend.settings import BackendSettings
+        from local_backend.store import Store
+
+        backend = BackendSettings.from_env()
+        print(f"Preparing demo data in {backend.db_path} ...", file=sys.stderr, flush=True)
+        Store(backend.db_path, backend.seed).ensure(backend.now())
+        upstream = "the local backend, in-process (no token needed: 'demo' is the default)"
+    else:
+        upstream = settings.api_url
+    print(
+        f"GraphQL on http://{args.host}:{args.port}/graphql (GraphiQL in a browser), upstream: {upstream}",
+        file=sys.stderr,
+        flush=True,
+    )
+    several = args.workers > 1
+    uvicorn.run(
+        "gql.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop" if several else "auto",
+        http="httptools" if several else "auto",
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from gql.schema import sdl
+
+    text = sdl()
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _install_graphiql(args: argparse.Namespace) -> int:
+    from gql import graphiql
+    from gql.settings import GatewaySettings
+
+    return 0 if graphiql.install(GatewaySettings.from_env().graphiql_folder) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flashback-gql", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -57,6 +115,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backend.add_argument("--log-level", default="info")
     backend.set_defaults(run=_backend)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the GraphQL gateway",
+        description="Serve the GraphQL gateway. Upstream: FLASHBACK_API_URL, or the local backend in-process"
+        " when it is unset (FLASHBACK_BACKEND_* options apply).",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (uvloop and httptools when > 1)"
+    )
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--no-graphiql-install",
+        action="store_true",
+        help="do not install GraphiQL's files with npm if missing",
+    )
+    serve.set_defaults(run=_serve)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.add_argument("--output", help="write to this file instead of standard output")
+    export.set_defaults(run=_export_schema)
+
+    install = commands.add_parser("install-graphiql", help="install GraphiQL's files from the npm registry")
+    install.set_defaults(run=_install_graphiql)
     return parser
 
 

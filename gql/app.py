@@ -1,0 +1,100 @@
+"""The gateway's HTTP app: ``/graphql`` (POST, GET for queries, GraphiQL in a browser), the
+GraphiQL files, and ``/healthz``."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from gql.graphiql import GraphiQL
+from gql.schema import schema as default_schema
+from gql.settings import GatewaySettings
+from resolvers.context import RequestContext
+from resolvers.upstream import UpstreamClient
+
+REPORT_HEADER = "x-upstream-report"
+LOCAL_BASE_URL = "http://local-backend"
+
+
+class GatewayView(GraphQL[RequestContext, None]):
+    def __init__(self, settings: GatewaySettings, client: UpstreamClient, schema: Any = None) -> None:
+        super().__init__(schema or default_schema, graphql_ide="graphiql")
+        self.settings = settings
+        self.client = client
+        self.graphiql = GraphiQL(settings.graphiql_folder)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
+        header = request.headers.get("authorization")
+        report = self.settings.report_upstream or request.headers.get(REPORT_HEADER, "").lower() in {
+            "1",
+            "true",
+        }
+        return RequestContext.create(
+            self.client, self.settings.authorization(header), self.settings.concurrency, report
+        )
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return self.graphiql.html()
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+def _local_backend() -> tuple[httpx.AsyncBaseTransport, Any]:
+    """The local backend in-process, behind an httpx transport: no port, no network."""
+    from local_backend.app import create_backend_app
+    from local_backend.settings import BackendSettings
+
+    backend = create_backend_app(BackendSettings.from_env())
+    return httpx.ASGITransport(app=backend), backend
+
+
+def create_app(
+    settings: GatewaySettings | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    schema: Any = None,
+) -> Starlette:
+    """The gateway. ``transport`` replaces the upstream connection (tests pass a backend app's)."""
+    settings = settings or GatewaySettings.from_env()
+    backend: Any = None
+    if transport is None and settings.api_url is None:
+        transport, backend = _local_backend()
+    http = httpx.AsyncClient(
+        transport=transport,
+        base_url=settings.api_url or LOCAL_BASE_URL,
+        timeout=settings.timeout_seconds,
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    )
+    view = GatewayView(settings, UpstreamClient(http), schema)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            if backend is not None:
+                await stack.enter_async_context(backend.router.lifespan_context(backend))
+            stack.push_async_callback(http.aclose)
+            yield
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/graphiql/{name}", view.graphiql.asset, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,85 @@
+"""Scalars that cannot overflow, and the list-valued scalars of the chart form.
+
+GraphQL's ``Int`` is 32-bit: byte, token and credit counts pass 2^31 over long windows and epoch
+seconds do in 2038, so every count is a ``Long`` and every instant an ``EpochSeconds``. Both are
+written as exact JSON integers (any signed 64-bit value). JavaScript's ``JSON.parse`` rounds
+integers beyond 2^53 (9 PB or 9 quadrillion tokens); clients that expect such values read the
+response with a BigInt-aware parser.
+
+``LongList`` and ``FloatList`` carry a whole column of a series as one value: GraphQL executes
+them as a single field, which is what makes the chart form tens of times cheaper than one object
+per point.
+"""
+
+from __future__ import annotations
+
+from typing import NewType
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types.scalar import ScalarDefinition
+
+Long = NewType("Long", int)
+EpochSeconds = NewType("EpochSeconds", int)
+LongList = NewType("LongList", list[int])
+FloatList = NewType("FloatList", list[float])
+
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
+
+
+def _long_out(value: object) -> int:
+    if type(value) is not int or not LONG_MIN <= value <= LONG_MAX:
+        raise GraphQLError(f"Long cannot represent {value!r}")
+    return value
+
+
+def _long_in(value: object) -> int:
+    """Inputs may be JSON integers or decimal strings (for clients that hold them as strings)."""
+    try:
+        parsed = int(value) if isinstance(value, int | str) and not isinstance(value, bool) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or not LONG_MIN <= parsed <= LONG_MAX:
+        raise GraphQLError(f"Long takes a signed 64-bit integer or its decimal string; got {value!r}.")
+    return parsed
+
+
+def _column_out(value: object) -> object:
+    # Columns are checked when the upstream body is parsed; re-checking 57,600 values per
+    # response here would cost what the chart form exists to save.
+    return value
+
+
+def _no_input(value: object) -> object:
+    raise GraphQLError("Column scalars are output only.")
+
+
+SCALARS: dict[object, ScalarDefinition] = {
+    Long: strawberry.scalar(
+        name="Long",
+        description="A signed 64-bit integer (counts of bytes, tokens, credits, requests), written as an exact"
+        " JSON integer. Inputs also take its decimal string.",
+        serialize=_long_out,
+        parse_value=_long_in,
+    ),
+    EpochSeconds: strawberry.scalar(
+        name="EpochSeconds",
+        description="An instant as Unix epoch seconds (UTC), a 64-bit JSON integer: safe past 2038.",
+        serialize=_long_out,
+        parse_value=_long_in,
+    ),
+    LongList: strawberry.scalar(
+        name="LongList",
+        description="A whole column of a series as one JSON array of 64-bit integers, one per bucket, in"
+        " time order (the chart form).",
+        serialize=_column_out,
+        parse_value=_no_input,
+    ),
+    FloatList: strawberry.scalar(
+        name="FloatList",
+        description="A whole column of a series as one JSON array of numbers, one per bucket, in time order"
+        " (the chart form).",
+        serialize=_column_out,
+        parse_value=_no_input,
+    ),
+}

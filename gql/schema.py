@@ -1,0 +1,90 @@
+"""The schema: ``stats`` and ``legacy`` at the root, our scalars, and the error policy.
+
+Errors the gateway raises on purpose carry a code and go out as written. Anything else is a bug:
+it is logged with its traceback and reaches the client only as ``INTERNAL_SERVER_ERROR``, with
+no internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from gql.legacy import Legacy
+from gql.scalars import SCALARS
+from gql.stats import Stats, resolve_stats
+from resolvers.context import RequestContext
+from resolvers.errors import INTERNAL_SERVER_ERROR, GatewayError
+
+log = logging.getLogger("gql")
+
+
+@strawberry.type(description="Flashback usage statistics.")
+class Query:
+    stats: Stats = strawberry.field(
+        resolver=resolve_stats,
+        description="Statistics of one scope over one window: storage, AI, private chat, policies, credits.",
+    )
+
+    @strawberry.field(description="The older statistics endpoints, with V2 field names.")
+    def legacy(self) -> Legacy:
+        return Legacy()
+
+
+def _is_expected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is None or isinstance(original, GatewayError | GraphQLError)
+
+
+class GatewayErrors(SchemaExtension):
+    """Masks unexpected errors and, on request, reports the upstream calls in ``extensions``."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        result.errors = [error if _is_expected(error) else _masked(error) for error in result.errors]
+
+    def get_results(self) -> dict[str, object]:
+        context = self.execution_context.context
+        if isinstance(context, RequestContext) and context.report_upstream:
+            return {"upstream": context.log.report()}
+        return {}
+
+
+def _masked(error: GraphQLError) -> GraphQLError:
+    return GraphQLError(
+        "Internal error in the gateway; the rest of the response is unaffected.",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": INTERNAL_SERVER_ERROR},
+    )
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if _is_expected(error):
+                log.debug("request error: %s", error.message)
+            else:
+                log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+
+
+def create_schema() -> strawberry.Schema:
+    return GatewaySchema(query=Query, config=StrawberryConfig(scalar_map=SCALARS), extensions=[GatewayErrors])
+
+
+schema = create_schema()
+
+
+def sdl() -> str:
+    return schema.as_str() + "\n"

@@ -1,0 +1,84 @@
+"""Per-request access to the upstream: every REST call of one GraphQL operation goes through here.
+
+A Strawberry ``DataLoader`` keyed by (path, normalised parameters, credentials) makes identical
+requests anywhere in the operation (aliases, fragments, repeated fields) share one HTTP call, and
+sends all the loads of one tick concurrently, at most ``concurrency`` at a time. Bodies are parsed
+into typed payloads inside the load, so each is parsed once however many fields read it.
+
+A breakdown asked for without series is served by the same breakdown with series when the
+operation asks for that too (in the same tick, or already loaded), since the latter holds all of
+the former.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from resolvers.errors import UPSTREAM_ERROR, GatewayError, MalformedBody
+from resolvers.upstream import CallLog, Params, UpstreamClient
+
+Parser = Callable[[object], Any]
+SERIES_PARAM = "includeSeries"
+
+
+@dataclass(frozen=True, slots=True)
+class RestKey:
+    path: str
+    params: Params
+    credentials: str
+    parser: Parser = field(compare=False, hash=False)
+
+    def with_series(self) -> RestKey | None:
+        """The key of the same breakdown with series, if this one is a breakdown without."""
+        if (SERIES_PARAM, "false") not in self.params:
+            return None
+        params = tuple((k, "true" if k == SERIES_PARAM else v) for k, v in self.params)
+        return RestKey(self.path, params, self.credentials, self.parser)
+
+
+def normalise(params: dict[str, str | None]) -> Params:
+    """Drop unset values and keep the client's order, so equal requests make equal keys."""
+    return tuple((k, v) for k, v in params.items() if v is not None)
+
+
+class UpstreamLoader:
+    """One per GraphQL request: its cache never outlives the request nor crosses callers."""
+
+    def __init__(self, client: UpstreamClient, authorization: str, concurrency: int, log: CallLog) -> None:
+        self.client = client
+        self.authorization = authorization
+        self.log = log
+        self._slots = asyncio.Semaphore(concurrency)
+        self._loader: DataLoader[RestKey, Any] = DataLoader(self._load_batch)
+
+    async def load(self, path: str, params: Params, parser: Parser) -> Any:
+        key = RestKey(path, params, self.authorization, parser)
+        twin = key.with_series()
+        if twin is not None and self._loader.cache_map.get(twin) is not None:
+            key = twin
+        return await self._loader.load(key)
+
+    async def _load_batch(self, keys: list[RestKey]) -> list[Any]:
+        present = set(keys)
+        served_by = {key: twin for key in keys if (twin := key.with_series()) in present}
+        wanted = [key for key in keys if key not in served_by]
+        results = await asyncio.gather(*(self._fetch(key) for key in wanted), return_exceptions=True)
+        by_key = dict(zip(wanted, results, strict=True))
+        return [by_key[served_by.get(key, key)] for key in keys]
+
+    async def _fetch(self, key: RestKey) -> Any:
+        async with self._slots:
+            body = await self.client.get(key.path, key.params, key.credentials, self.log)
+        try:
+            return key.parser(body)
+        except MalformedBody as exc:
+            raise GatewayError(
+                UPSTREAM_ERROR,
+                f"The statistics API sent a body that does not match its contract ({exc}).",
+                200,
+            ) from exc

@@ -1,0 +1,117 @@
+"""Field resolution for the V2 statistics: parameters checked, then one loader call per field.
+
+Everything a client can get wrong is caught here before any upstream call, with a message that
+names the argument and what it accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+
+from resolvers import resources
+from resolvers.context import RequestContext
+from resolvers.errors import bad_input
+from resolvers.loaders import normalise
+from resolvers.payloads import (
+    PROVIDER_FIELDS,
+    USER_TOTALS,
+    BreakdownPayload,
+    SeriesPayload,
+    parse_breakdown,
+    parse_series,
+)
+from resolvers.resources import Domain
+
+Filters = Mapping[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The root arguments of ``stats``, in wire form and already checked."""
+
+    scope: str
+    scope_id: str | None
+    window: str
+    bucket_size: str | None
+
+    def params(self) -> dict[str, str | None]:
+        return {
+            "scope": self.scope,
+            "id": self.scope_id,
+            "window": self.window,
+            "timeBucketSize": self.bucket_size,
+        }
+
+
+def select(scope: str, scope_id: str | None, window: str, bucket_size: str | None) -> Selection:
+    if scope != "org" and not scope_id:
+        raise bad_input(f'scope {scope.upper()} needs the id of the {scope}; pass id: "<{scope} uuid>".')
+    if bucket_size is not None and bucket_size not in resources.bucket_sizes_for(window):
+        allowed = ", ".join(resources.bucket_sizes_for(window))
+        raise bad_input(
+            f"bucketSize {bucket_size} holds more than {resources.MAX_POINTS} buckets in window {window};"
+            f" the window takes {allowed} (or leave bucketSize out for the default)."
+        )
+    return Selection(scope, scope_id or None, window, bucket_size)
+
+
+def check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= resources.LIMIT_MAX:
+        raise bad_input(f"limit must be between 1 and {resources.LIMIT_MAX}; got {limit}.")
+    if not 0 <= offset <= resources.OFFSET_MAX:
+        raise bad_input(f"offset must be between 0 and {resources.OFFSET_MAX}; got {offset}.")
+
+
+def _filters(domain: Domain, filters: Filters) -> dict[str, str | None]:
+    unknown = [name for name, value in filters.items() if value is not None and name not in domain.filters]
+    if unknown:
+        accepted = ", ".join(domain.filters) or "no filter"
+        raise bad_input(f"{domain.name} does not take {', '.join(unknown)}; it takes {accepted}.")
+    return {name: filters.get(name) for name in domain.filters}
+
+
+_SERIES_PARSERS = {d.path: partial(parse_series, metrics=d.metrics) for d in resources.DOMAINS}
+
+
+async def time_series(
+    context: RequestContext, domain: Domain, selection: Selection, filters: Filters
+) -> SeriesPayload:
+    params = normalise({**selection.params(), **_filters(domain, filters)})
+    payload: SeriesPayload = await context.upstream().load(domain.path, params, _SERIES_PARSERS[domain.path])
+    return payload
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownRequest:
+    by: str
+    limit: int
+    offset: int
+    series: bool
+
+
+def _breakdown_parser(domain: Domain, by: str) -> partial[BreakdownPayload]:
+    extra_totals = USER_TOTALS if (domain is resources.PRIVATE_CHAT and by == "users") else ()
+    fields = PROVIDER_FIELDS if (domain is resources.STORAGE and by == "providers") else ()
+    return partial(parse_breakdown, metrics=domain.entity_metrics, extra_totals=extra_totals, fields=fields)
+
+
+async def breakdown(
+    context: RequestContext, domain: Domain, selection: Selection, filters: Filters, request: BreakdownRequest
+) -> BreakdownPayload:
+    check_page(request.limit, request.offset)
+    params = normalise(
+        {
+            **selection.params(),
+            "includeSeries": "true" if request.series else "false",
+            "limit": str(request.limit),
+            "offset": str(request.offset),
+            **_filters(domain, filters),
+        }
+    )
+    parser = _breakdown_parser(domain, request.by)
+    payload: BreakdownPayload = await context.upstream().load(
+        domain.breakdown_path(request.by), params, parser
+    )
+    return payload
