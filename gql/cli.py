@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -122,10 +123,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the GraphQL gateway. Upstream: FLASHBACK_API_URL, or the local backend in-process"
         " when it is unset (FLASHBACK_BACKEND_* options apply).",
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
-        "--workers", type=int, default=1, help="worker processes (uvloop and httptools when > 1)"
+        "--host", default=os.environ.get("FLASHBACK_GQL_HOST", "127.0.0.1"), help="(env FLASHBACK_GQL_HOST)"
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("FLASHBACK_GQL_PORT", "8000")),
+        help="(env FLASHBACK_GQL_PORT)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("FLASHBACK_GQL_WORKERS", "1")),
+        help="worker processes, uvloop and httptools when more than one (env FLASHBACK_GQL_WORKERS)",
     )
     serve.add_argument("--log-level", default="info")
     serve.add_argument(

@@ -194,6 +194,7 @@ Limit = Annotated[
     ),
 ]
 Offset = Annotated[int, strawberry.argument(description=f"Entities to skip, 0 to {resources.OFFSET_MAX}.")]
+BY = strawberry.argument(description="The dimension to break down by.")
 TIME_SERIES = "The domain's time series; null (with an error) if the upstream call fails."
 BREAKDOWN = "The domain broken down by `by`; entity series are fetched only if selected."
 
@@ -221,7 +222,11 @@ class StorageStats(DomainStats):
 
     @strawberry.field(description=BREAKDOWN)
     async def breakdown(
-        self, info: Info, by: StorageBreakdownBy, limit: Limit = resources.LIMIT_DEFAULT, offset: Offset = 0
+        self,
+        info: Info,
+        by: Annotated[StorageBreakdownBy, BY],
+        limit: Limit = resources.LIMIT_DEFAULT,
+        offset: Offset = 0,
     ) -> StorageBreakdown | None:
         return StorageBreakdown(
             payload=await self._breakdown(info, resources.STORAGE, wire(by), limit, offset)
@@ -247,7 +252,11 @@ class AiStats(DomainStats):
 
     @strawberry.field(description=BREAKDOWN)
     async def breakdown(
-        self, info: Info, by: AiBreakdownBy, limit: Limit = resources.LIMIT_DEFAULT, offset: Offset = 0
+        self,
+        info: Info,
+        by: Annotated[AiBreakdownBy, BY],
+        limit: Limit = resources.LIMIT_DEFAULT,
+        offset: Offset = 0,
     ) -> AiBreakdown | None:
         return AiBreakdown(payload=await self._breakdown(info, resources.AI, wire(by), limit, offset))
 
@@ -262,7 +271,7 @@ class PrivateChatStats(DomainStats):
     async def breakdown(
         self,
         info: Info,
-        by: PrivateChatBreakdownBy,
+        by: Annotated[PrivateChatBreakdownBy, BY],
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
     ) -> PrivateChatBreakdown | None:
@@ -300,7 +309,11 @@ class PolicyStats(DomainStats):
 
     @strawberry.field(description=BREAKDOWN)
     async def breakdown(
-        self, info: Info, by: PolicyBreakdownBy, limit: Limit = resources.LIMIT_DEFAULT, offset: Offset = 0
+        self,
+        info: Info,
+        by: Annotated[PolicyBreakdownBy, BY],
+        limit: Limit = resources.LIMIT_DEFAULT,
+        offset: Offset = 0,
     ) -> PolicyBreakdown | None:
         return PolicyBreakdown(
             payload=await self._breakdown(info, resources.POLICIES, wire(by), limit, offset)
@@ -315,7 +328,11 @@ class CreditStats(DomainStats):
 
     @strawberry.field(description=BREAKDOWN)
     async def breakdown(
-        self, info: Info, by: CreditBreakdownBy, limit: Limit = resources.LIMIT_DEFAULT, offset: Offset = 0
+        self,
+        info: Info,
+        by: Annotated[CreditBreakdownBy, BY],
+        limit: Limit = resources.LIMIT_DEFAULT,
+        offset: Offset = 0,
     ) -> CreditBreakdown | None:
         return CreditBreakdown(
             payload=await self._breakdown(info, resources.CREDITS, wire(by), limit, offset)

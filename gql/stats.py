@@ -8,7 +8,8 @@ import strawberry
 
 from gql.domains import AiStats, CreditStats, PolicyStats, PrivateChatStats, StorageStats
 from gql.enums import BucketSize, Scope, Window, wire
-from resolvers import stats
+from resolvers import resources, stats
+from resolvers.errors import bad_input
 
 OptionalId = strawberry.ID | None
 
@@ -111,5 +112,11 @@ def resolve_stats(
         strawberry.argument(description="Bucket width of every series; the window's default if left out."),
     ] = None,
 ) -> Stats:
+    if bucketSize is not None and wire(bucketSize) not in resources.bucket_sizes_for(wire(window)):
+        allowed = ", ".join(BucketSize(size).name for size in resources.bucket_sizes_for(wire(window)))
+        raise bad_input(
+            f"bucketSize {bucketSize.name} makes more than {resources.MAX_POINTS:,} buckets in window"
+            f" {window.name}; that window takes {allowed}, or leave bucketSize out for its default."
+        )
     selection = stats.select(wire(scope), id, wire(window), None if bucketSize is None else wire(bucketSize))
     return Stats(selection=selection)

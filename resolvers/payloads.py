@@ -21,15 +21,22 @@ Number = int | float
 _INTEGER = re.compile(r"-?\d+")
 
 
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
+
+
 def long_value(value: object, name: str) -> int:
-    """An exact integer from a JSON number or a decimal string."""
+    """An exact signed 64-bit integer from a JSON number or a decimal string."""
     if type(value) is int:
-        return value
-    if isinstance(value, str) and _INTEGER.fullmatch(value):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise MalformedBody(f"{name} is not an integer")
+        parsed = value
+    elif (isinstance(value, str) and _INTEGER.fullmatch(value)) or (
+        isinstance(value, float) and value.is_integer()
+    ):
+        parsed = int(value)
+    else:
+        raise MalformedBody(f"{name} is not an integer")
+    if not LONG_MIN <= parsed <= LONG_MAX:
+        raise MalformedBody(f"{name} does not fit in 64 bits")
+    return parsed
 
 
 def float_value(value: object, name: str) -> float:
@@ -78,8 +85,8 @@ def parse_columns(rows: object, metrics: Sequence[Metric], name: str) -> Columns
         values = {m.name: [point[m.name] for point in points] for m in metrics}
     except (KeyError, TypeError) as exc:
         raise MalformedBody(f"{name} lacks a field") from exc
-    if not all(type(t) is int for t in ts):
-        raise MalformedBody(f"{name}.ts is not an integer")
+    if not all(type(t) is int for t in ts) or (ts and not (min(ts) >= 0 and max(ts) <= LONG_MAX)):
+        raise MalformedBody(f"{name}.ts is not an epoch second")
     for metric in metrics:
         column = values[metric.name]
         if metric.fractional:
@@ -88,6 +95,8 @@ def parse_columns(rows: object, metrics: Sequence[Metric], name: str) -> Columns
             values[metric.name] = [float(v) for v in column]
         elif not all(type(v) is int for v in column):
             values[metric.name] = [long_value(v, f"{name}.{metric.name}") for v in column]
+        elif column and not (min(column) >= LONG_MIN and max(column) <= LONG_MAX):
+            raise MalformedBody(f"{name}.{metric.name} does not fit in 64 bits")
     return Columns(ts, values)
 
 

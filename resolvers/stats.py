@@ -48,12 +48,6 @@ class Selection:
 def select(scope: str, scope_id: str | None, window: str, bucket_size: str | None) -> Selection:
     if scope != "org" and not scope_id:
         raise bad_input(f'scope {scope.upper()} needs the id of the {scope}; pass id: "<{scope} uuid>".')
-    if bucket_size is not None and bucket_size not in resources.bucket_sizes_for(window):
-        allowed = ", ".join(resources.bucket_sizes_for(window))
-        raise bad_input(
-            f"bucketSize {bucket_size} holds more than {resources.MAX_POINTS} buckets in window {window};"
-            f" the window takes {allowed} (or leave bucketSize out for the default)."
-        )
     return Selection(scope, scope_id or None, window, bucket_size)
 
 

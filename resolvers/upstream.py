@@ -30,6 +30,7 @@ Params = tuple[tuple[str, str], ...]
 @dataclass(frozen=True, slots=True)
 class UpstreamCall:
     path: str
+    query: str
     status: int | None
     milliseconds: float
 
@@ -44,7 +45,8 @@ class CallLog:
         return {
             "count": len(self.calls),
             "calls": [
-                {"path": c.path, "status": c.status, "ms": round(c.milliseconds, 2)} for c in self.calls
+                {"path": c.path, "query": c.query, "status": c.status, "ms": round(c.milliseconds, 2)}
+                for c in self.calls
             ],
             "totalMs": round(sum(c.milliseconds for c in self.calls), 2),
         }
@@ -120,7 +122,8 @@ class UpstreamClient:
                 UPSTREAM_ERROR, "The statistics API could not be reached or broke the connection."
             ) from exc
         finally:
-            log.calls.append(UpstreamCall(path, status, (time.perf_counter() - started) * 1000))
+            elapsed = (time.perf_counter() - started) * 1000
+            log.calls.append(UpstreamCall(path, query_string(params), status, elapsed))
         if status >= 400:
             raise _status_error(status, response.content)
         try:

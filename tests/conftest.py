@@ -13,8 +13,11 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from gql.app import create_app
+from gql.settings import GatewaySettings
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings, parse_now
+from tests.gateway import Gateway
 
 PINNED_NOW = "2026-11-20T15:07:00Z"
 # The 19 paths of the contract; {by} filled with a dimension valid for each domain by ``concrete``.
@@ -99,3 +102,12 @@ def org(backend_app: Starlette) -> Any:
 @pytest.fixture(scope="session")
 def other_org(backend_app: Starlette) -> Any:
     return backend_app.state.backend.store.orgs[1]
+
+
+@pytest.fixture(scope="session")
+def gateway(backend_app: Starlette) -> Iterator[Gateway]:
+    """The gateway in-process over the session's backend (no port on either side)."""
+    app = create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app))
+    client = Gateway(app)
+    yield client
+    client.close()

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from local_backend.settings import BackendSettings
 from tests.conftest import PINNED_NOW
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.servers import free_port, wait_until_healthy
 
 
 def test_backend_command_serves_the_demo_tokens(settings: BackendSettings) -> None:
-    port = _free_port()
+    port = free_port()
     command = [
         str(Path(sys.executable).parent / "flashback-gql"),
         "backend",
@@ -33,18 +25,12 @@ def test_backend_command_serves_the_demo_tokens(settings: BackendSettings) -> No
         str(port),
     ]
     env = {**os.environ, "FLASHBACK_BACKEND_NOW": PINNED_NOW, "FLASHBACK_BACKEND_DB": str(settings.db_path)}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
+        wait_until_healthy(url, process, 60)
         response = httpx.get(
             f"{url}/v2/stats/ai?scope=org&window=24h", headers={"Authorization": "Bearer demo"}
         )

@@ -24,3 +24,8 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
         line for line in (ROOT / ".ci/run").read_text().splitlines() if line and not line.startswith("#")
     ]
     assert lines[-1] == check
+
+
+def test_readme_shows_the_reference_dashboard_query_graphiql_opens_with() -> None:
+    query = (ROOT / "gql" / "reference_query.graphql").read_text().strip()
+    assert f"```graphql\n{query}\n```" in (ROOT / "README.md").read_text()

@@ -1,0 +1,136 @@
+"""GraphiQL: served by the gateway from local files, opened in headless Chromium with no network
+beyond 127.0.0.1, it shows the reference dashboard query, runs it and shows data."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from gql import graphiql
+from gql.app import create_app
+from gql.graphiql import REFERENCE_QUERY
+from gql.settings import GatewaySettings
+from tests.servers import serve
+
+FOLDER = Path(".cache") / "graphiql"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def assets() -> Path:
+    if not graphiql.install(FOLDER):
+        if os.environ.get("CI"):
+            pytest.fail("GraphiQL's files could not be installed with npm")
+        pytest.skip("npm or the npm registry is not available to install GraphiQL's files")
+    return FOLDER
+
+
+@pytest.fixture(scope="module")
+def gateway_url(backend_app: Starlette, assets: Path) -> Iterator[str]:
+    app = create_app(GatewaySettings(graphiql_folder=assets), transport=httpx.ASGITransport(app=backend_app))
+    with serve(app) as url:
+        yield url
+
+
+def test_the_page_loads_everything_from_the_gateway(gateway_url: str) -> None:
+    page = httpx.get(f"{gateway_url}/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sorted(sources) == sorted(f"/graphiql/{name}" for name in graphiql.ASSETS)
+    assert "unpkg" not in page.text and "cdn" not in page.text.lower()
+    assert json.dumps(REFERENCE_QUERY).replace("</", "<\\/") in page.text
+    for source in sources:
+        asset = httpx.get(gateway_url + source)
+        assert asset.status_code == 200 and len(asset.content) > 1000
+        assert asset.headers["content-type"].split(";")[0] in {"text/javascript", "text/css"}
+    assert httpx.get(f"{gateway_url}/graphiql/../../pyproject.toml").status_code == 404
+
+
+def test_queries_over_get_and_health(gateway_url: str) -> None:
+    response = httpx.get(f"{gateway_url}/graphql", params={"query": "{ stats(window: LAST_24H) { window } }"})
+    assert response.json() == {"data": {"stats": {"window": "LAST_24H"}}}
+    assert httpx.get(f"{gateway_url}/healthz").json() == {"status": "ok"}
+
+
+def test_without_installed_files_the_page_says_how_to_get_them(
+    backend_app: Starlette, tmp_path: Path
+) -> None:
+    app = create_app(
+        GatewaySettings(graphiql_folder=tmp_path), transport=httpx.ASGITransport(app=backend_app)
+    )
+    with serve(app) as url:
+        page = httpx.get(f"{url}/graphql", headers={"Accept": "text/html"})
+        assert "flashback-gql install-graphiql" in page.text
+        assert httpx.post(
+            f"{url}/graphql", json={"query": "{ stats(window: LAST_7D) { scope } }"}
+        ).json() == {"data": {"stats": {"scope": "ORG"}}}
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run installs Debian's chromium package")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+def test_graphiql_runs_the_default_query_in_headless_chromium(gateway_url: str, chromium_path: str) -> None:
+    from playwright.sync_api import Route, sync_playwright
+
+    outside: list[str] = []
+
+    def loopback_only(route: Route) -> None:
+        if route.request.url.startswith(gateway_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            page = browser.new_page()
+            page.route("**/*", loopback_only)
+            page.goto(f"{gateway_url}/graphql")
+            page.wait_for_selector(".graphiql-container", timeout=30_000)
+            assert "query Dashboard" in page.inner_text(".graphiql-query-editor")
+            page.click(".graphiql-execute-button")
+            # The response editor renders only the lines in view: the top of the dashboard's data.
+            page.wait_for_function(
+                "() => document.querySelector('.graphiql-response')?.innerText.includes('timeSeries')",
+                timeout=30_000,
+            )
+            response = page.inner_text(".graphiql-response")
+            assert '"data"' in response and '"storage"' in response and '"errors"' not in response
+            assert re.search(r'"total": \d{4,}', response), response[:500]
+
+            # A token set in the header editor goes with the next query.
+            page.get_by_role("button", name="Headers").click()
+            page.locator(".graphiql-editor-tool .CodeMirror:visible").click()
+            page.keyboard.insert_text('{"Authorization": "Bearer demo-other-org"}')
+            with page.expect_request(lambda r: r.method == "POST") as sent:
+                page.click(".graphiql-execute-button")
+            assert sent.value.headers.get("authorization") == "Bearer demo-other-org"
+        finally:
+            browser.close()
+    assert outside == []
