@@ -213,7 +213,7 @@ class OrgShape:
 
 
 ORG_SHAPES: tuple[OrgShape, ...] = (
-    OrgShape("Acme Analytics", 4, 15, 5, 6, 3, 20, 10, True, 400_000),
+    OrgShape("Acme Analytics", 4, 30, 5, 6, 3, 20, 10, True, 400_000),
     OrgShape("Globex Labs", 2, 3, 2, 3, 2, 5, 4, False, 0),
 )
 
@@ -300,17 +300,19 @@ def build_catalog(seed: int) -> list[Organization]:
             for r in range(shape.repos_per_workspace):
                 word = _REPO_WORDS[(w * shape.repos_per_workspace + r) % len(_REPO_WORDS)]
                 idle = rng.random() < 0.08
+                # About half the repos keep files in storage buckets; most talk to LLMs.
+                stores = rng.random() < 0.5
                 repo = Repo(
                     id=_uuid(rng),
                     org_id=org.id,
                     workspace_id=ws.id,
                     name=f"{ws.name.lower().replace(' ', '-')}-{word}-{r + 1}",
-                    storage_level=0.0 if idle else rng.lognormvariate(0.0, 0.9),
-                    ai_level=0.0 if idle or rng.random() < 0.2 else rng.lognormvariate(0.0, 0.9),
+                    storage_level=0.0 if idle or not stores else rng.lognormvariate(0.0, 0.9),
+                    ai_level=0.0 if idle or rng.random() < 0.05 else rng.lognormvariate(-0.3, 0.9),
                     api_key_ids=tuple(_uuid(rng) for _ in range(1 + rng.randrange(2))),
                 )
                 org.repos.append(repo)
-                for b in range(1 + (rng.random() < 0.2)):
+                for b in range((1 + (rng.random() < 0.2)) if stores else 0):
                     storage_provider = rng.choice(org.providers)
                     org.buckets.append(
                         Bucket(
