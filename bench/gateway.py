@@ -11,25 +11,21 @@ compare across machines.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import functools
 import json
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 
+from bench.common import arguments, fresh_backend
 from gql.app import create_app
 from gql.graphiql import REFERENCE_QUERY
 from gql.settings import GatewaySettings
-from local_backend.app import create_backend_app
-from local_backend.settings import BackendSettings
 
 FIELDS = "ts violations alerts blocks severityLow severityMedium severityHigh"
 BREAKDOWN = (
@@ -127,14 +123,8 @@ def parser_figures(app: Any) -> tuple[int, float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--now", default="2026-11-20T15:07:00Z")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        backend = create_backend_app(
-            BackendSettings.from_env({}, db_path=str(Path(folder) / "bench.sqlite3"), now=args.now)
-        )
+    args = arguments(__doc__)
+    with fresh_backend(args.now) as backend:
         live = create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend))
         replayed = create_app(GatewaySettings(), transport=ReplayTransport(backend))
         results = asyncio.run(measure(live, replayed, args.runs))

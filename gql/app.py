@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from gql.graphiql import GraphiQL
-from gql.schema import schema as default_schema
+from gql.schema import create_schema
 from gql.settings import GatewaySettings
 from resolvers.context import RequestContext
 from resolvers.upstream import UpstreamClient
@@ -28,7 +28,7 @@ LOCAL_BASE_URL = "http://local-backend"
 
 class GatewayView(GraphQL[RequestContext, None]):
     def __init__(self, settings: GatewaySettings, client: UpstreamClient, schema: Any = None) -> None:
-        super().__init__(schema or default_schema, graphql_ide="graphiql")
+        super().__init__(schema, graphql_ide="graphiql")
         self.settings = settings
         self.client = client
         self.graphiql = GraphiQL(settings.graphiql_folder)
@@ -40,7 +40,12 @@ class GatewayView(GraphQL[RequestContext, None]):
             "true",
         }
         return RequestContext.create(
-            self.client, self.settings.authorization(header), self.settings.concurrency, report
+            self.client,
+            self.settings.authorization(header),
+            self.settings.concurrency,
+            report,
+            self.settings.entity_batching,
+            request,
         )
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
@@ -75,7 +80,7 @@ def create_app(
         timeout=settings.timeout_seconds,
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
     )
-    view = GatewayView(settings, UpstreamClient(http), schema)
+    view = GatewayView(settings, UpstreamClient(http), schema or create_schema(settings.federation_tracing))
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -20,6 +20,15 @@ from gql.enums import (
     StorageBreakdownBy,
     wire,
 )
+from gql.links import (
+    LinksAiConfig,
+    LinksBucket,
+    LinksModel,
+    LinksPolicyRule,
+    LinksRepo,
+    LinksUser,
+    LinksWorkspace,
+)
 from gql.selection import wants_entity_series
 from gql.series import Breakdown, BreakdownEntity, TimeSeries
 from gql.summaries import entity_summary, series_summary
@@ -77,7 +86,12 @@ class CreditTimeSeries(TimeSeries[m.CreditPoint, m.CreditColumns]):
 
 
 @strawberry.type(description="A workspace, repo, bucket or node with its storage traffic.")
-class StorageEntity(BreakdownEntity[m.StorageMetrics, m.StoragePoint, m.StorageColumns]):
+class StorageEntity(
+    BreakdownEntity[m.StorageMetrics, m.StoragePoint, m.StorageColumns],
+    LinksWorkspace,
+    LinksRepo,
+    LinksBucket,
+):
     totals_type = m.StorageMetrics
     point_type = m.StoragePoint
     columns_type = m.StorageColumns
@@ -102,7 +116,9 @@ class StorageProviderEntity(StorageEntity):
 @strawberry.type(
     description="A workspace, repo, model, provider, node or AI configuration with its AI traffic."
 )
-class AiEntity(BreakdownEntity[m.AiMetrics, m.AiPoint, m.AiColumns]):
+class AiEntity(
+    BreakdownEntity[m.AiMetrics, m.AiPoint, m.AiColumns], LinksWorkspace, LinksRepo, LinksModel, LinksAiConfig
+):
     totals_type = m.AiMetrics
     point_type = m.AiPoint
     columns_type = m.AiColumns
@@ -110,7 +126,9 @@ class AiEntity(BreakdownEntity[m.AiMetrics, m.AiPoint, m.AiColumns]):
 
 
 @strawberry.type(description="A model or user with its private-chat traffic.")
-class PrivateChatEntity(BreakdownEntity[m.PrivateChatMetrics, m.PrivateChatPoint, m.PrivateChatColumns]):
+class PrivateChatEntity(
+    BreakdownEntity[m.PrivateChatMetrics, m.PrivateChatPoint, m.PrivateChatColumns], LinksModel, LinksUser
+):
     totals_type = m.PrivateChatMetrics
     point_type = m.PrivateChatPoint
     columns_type = m.PrivateChatColumns
@@ -119,7 +137,7 @@ class PrivateChatEntity(BreakdownEntity[m.PrivateChatMetrics, m.PrivateChatPoint
 
 @strawberry.type(description="A user with private-chat traffic, conversations and last activity.")
 class PrivateChatUserEntity(
-    BreakdownEntity[m.PrivateChatUserTotals, m.PrivateChatPoint, m.PrivateChatColumns]
+    BreakdownEntity[m.PrivateChatUserTotals, m.PrivateChatPoint, m.PrivateChatColumns], LinksUser
 ):
     totals_type = m.PrivateChatUserTotals
     point_type = m.PrivateChatPoint
@@ -129,7 +147,9 @@ class PrivateChatUserEntity(
 
 @strawberry.type(description="A policy rule or user with its policy enforcement.")
 class PolicyEntity(
-    BreakdownEntity[m.PolicyEnforcementMetrics, m.PolicyEnforcementPoint, m.PolicyEnforcementColumns]
+    BreakdownEntity[m.PolicyEnforcementMetrics, m.PolicyEnforcementPoint, m.PolicyEnforcementColumns],
+    LinksPolicyRule,
+    LinksUser,
 ):
     totals_type = m.PolicyEnforcementMetrics
     point_type = m.PolicyEnforcementPoint
@@ -138,7 +158,13 @@ class PolicyEntity(
 
 
 @strawberry.type(description="A workspace, repo, model, provider or bucket with its credits.")
-class CreditEntity(BreakdownEntity[m.CreditMetrics, m.CreditPoint, m.CreditColumns]):
+class CreditEntity(
+    BreakdownEntity[m.CreditMetrics, m.CreditPoint, m.CreditColumns],
+    LinksWorkspace,
+    LinksRepo,
+    LinksModel,
+    LinksBucket,
+):
     totals_type = m.CreditMetrics
     point_type = m.CreditPoint
     columns_type = m.CreditColumns

@@ -7,15 +7,19 @@ no internals.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
+from typing import Any, Final
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.tracing.apollo_federation import ApolloFederationTracingExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from gql.entities import ENTITY_TYPES
 from gql.legacy import Legacy
 from gql.scalars import SCALARS
 from gql.stats import Stats, resolve_stats
@@ -68,7 +72,7 @@ def _masked(error: GraphQLError) -> GraphQLError:
     )
 
 
-class GatewaySchema(strawberry.Schema):
+class GatewaySchema(strawberry.federation.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -79,10 +83,22 @@ class GatewaySchema(strawberry.Schema):
                 log.error("unexpected error at %s", error.path, exc_info=error.original_error)
 
 
-def create_schema() -> strawberry.Schema:
-    return GatewaySchema(query=Query, config=StrawberryConfig(scalar_map=SCALARS), extensions=[GatewayErrors])
+@functools.cache
+def create_schema(federation_tracing: bool = False) -> strawberry.Schema:
+    """The Federation 2 subgraph schema; FTV1 traces only when enabled (any client could ask)."""
+    extensions: list[Any] = [GatewayErrors]
+    if federation_tracing:
+        extensions.append(ApolloFederationTracingExtension)
+    return GatewaySchema(
+        query=Query,
+        types=ENTITY_TYPES,
+        config=StrawberryConfig(scalar_map=SCALARS),
+        extensions=extensions,
+        federation_version=FEDERATION_VERSION,
+    )
 
 
+FEDERATION_VERSION: Final = "2.11"
 schema = create_schema()
 
 

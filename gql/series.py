@@ -206,4 +206,5 @@ class Breakdown(Generic[E]):
 
     @strawberry.field(description="This page of entities, largest first.")
     def entities(self) -> list[E]:
-        return [self.entity_type(payload=entity) for entity in self.payload.entities]
+        by = self.payload.meta.by
+        return [self.entity_type(payload=entity, by=by) for entity in self.payload.entities]

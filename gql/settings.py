@@ -16,6 +16,13 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _batching(value: str | None) -> str:
+    choice = (value or "auto").strip().lower()
+    if choice not in {"auto", "never", "always"}:
+        raise ValueError(f"FLASHBACK_ENTITY_BATCHING must be auto, never or always, not {value!r}")
+    return choice
+
+
 @dataclass(frozen=True, slots=True)
 class GatewaySettings:
     """``api_url`` None means: run the local backend in-process and default to the demo token."""
@@ -25,6 +32,8 @@ class GatewaySettings:
     timeout_seconds: float = 15.0
     concurrency: int = 8
     report_upstream: bool = False
+    entity_batching: str = "auto"
+    federation_tracing: bool = False
     graphiql_folder: Path = field(default_factory=default_folder)
 
     @classmethod
@@ -36,6 +45,8 @@ class GatewaySettings:
             timeout_seconds=float(env.get("FLASHBACK_API_TIMEOUT", "15")),
             concurrency=int(env.get("FLASHBACK_UPSTREAM_CONCURRENCY", "8")),
             report_upstream=_flag(env.get("FLASHBACK_REPORT_UPSTREAM")),
+            entity_batching=_batching(env.get("FLASHBACK_ENTITY_BATCHING")),
+            federation_tracing=_flag(env.get("FLASHBACK_FEDERATION_TRACING")),
             graphiql_folder=Path(env.get("FLASHBACK_GRAPHIQL_DIR") or default_folder()),
         )
 

@@ -112,11 +112,17 @@ def resolve_stats(
         strawberry.argument(description="Bucket width of every series; the window's default if left out."),
     ] = None,
 ) -> Stats:
+    return Stats(selection=make_selection(scope, id, window, bucketSize))
+
+
+def make_selection(
+    scope: Scope, id: str | None, window: Window, bucketSize: BucketSize | None
+) -> stats.Selection:
+    """The checked selection of a ``stats`` field, at the root or on a federated entity."""
     if bucketSize is not None and wire(bucketSize) not in resources.bucket_sizes_for(wire(window)):
         allowed = ", ".join(BucketSize(size).name for size in resources.bucket_sizes_for(wire(window)))
         raise bad_input(
             f"bucketSize {bucketSize.name} makes more than {resources.MAX_POINTS:,} buckets in window"
             f" {window.name}; that window takes {allowed}, or leave bucketSize out for its default."
         )
-    selection = stats.select(wire(scope), id, wire(window), None if bucketSize is None else wire(bucketSize))
-    return Stats(selection=selection)
+    return stats.select(wire(scope), id, wire(window), None if bucketSize is None else wire(bucketSize))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from resolvers.errors import UNAUTHENTICATED, GatewayError
 from resolvers.loaders import UpstreamLoader
@@ -16,14 +17,24 @@ class RequestContext:
     loader: UpstreamLoader | None
     report_upstream: bool = False
     log: CallLog = field(default_factory=CallLog)
+    # "auto": by the rule in resolvers.entity_batch; "never": per entity; "always": by breakdown
+    entity_batching: str = "auto"
+    request: object | None = None  # the HTTP request, for extensions that read its headers
+    batchers: dict[str, Any] = field(default_factory=dict)  # per-request loaders built on ``loader``
 
     @classmethod
     def create(
-        cls, client: UpstreamClient, authorization: str | None, concurrency: int, report_upstream: bool
+        cls,
+        client: UpstreamClient,
+        authorization: str | None,
+        concurrency: int,
+        report_upstream: bool,
+        entity_batching: str = "auto",
+        request: object | None = None,
     ) -> RequestContext:
         log = CallLog()
         loader = None if authorization is None else UpstreamLoader(client, authorization, concurrency, log)
-        return cls(loader, report_upstream, log)
+        return cls(loader, report_upstream, log, entity_batching, request)
 
     def upstream(self) -> UpstreamLoader:
         if self.loader is None:

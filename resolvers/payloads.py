@@ -12,10 +12,11 @@ import datetime
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from resolvers.errors import MalformedBody
-from resolvers.resources import Metric
+from resolvers.resources import Domain, Metric
 
 Number = int | float
 _INTEGER = re.compile(r"-?\d+")
@@ -217,6 +218,13 @@ def _totals(value: object, metrics: Sequence[Metric], name: str) -> dict[str, Nu
             raw = totals[optional]
             parsed[optional] = None if raw is None else long_value(raw, f"{name}.{optional}")
     return parsed
+
+
+def breakdown_parser(domain: Domain, by: str) -> partial[BreakdownPayload]:
+    """The parser of one breakdown resource: the domain's entity metrics plus that breakdown's extras."""
+    extra_totals = USER_TOTALS if (domain.name == "privateChat" and by == "users") else ()
+    fields = PROVIDER_FIELDS if (domain.name == "storage" and by == "providers") else ()
+    return partial(parse_breakdown, metrics=domain.entity_metrics, extra_totals=extra_totals, fields=fields)
 
 
 def parse_breakdown(

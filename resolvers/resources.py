@@ -44,6 +44,7 @@ class Domain:
     metrics: tuple[Metric, ...]
     filters: tuple[str, ...]
     breakdown_metrics: tuple[Metric, ...] | None = None
+    summary_metric: str = "requests"  # the metric the upstream's ``summary`` covers (docs/backend.md)
 
     @property
     def entity_metrics(self) -> tuple[Metric, ...]:
@@ -64,9 +65,12 @@ POLICIES = Domain(
     POLICY_METRICS,
     ("ruleId", "apiKeyId", "userId"),
     breakdown_metrics=POLICY_ENFORCEMENT_METRICS,
+    summary_metric="violations",
 )
 POLICY_TOKENS = Domain("policyTokens", "/v2/stats/policies/tokens", POLICY_TOKEN_METRICS, ())
-CREDITS = Domain("credits", "/v2/stats/credits", CREDIT_METRICS, ("apiKeyId", "aiLlmId"))
+CREDITS = Domain(
+    "credits", "/v2/stats/credits", CREDIT_METRICS, ("apiKeyId", "aiLlmId"), summary_metric="creditsTotal"
+)
 
 DOMAINS = (STORAGE, AI, PRIVATE_CHAT, POLICIES, POLICY_TOKENS, CREDITS)
 

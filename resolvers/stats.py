@@ -10,18 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from resolvers import resources
+from resolvers import entity_batch, resources
 from resolvers.context import RequestContext
 from resolvers.errors import bad_input
 from resolvers.loaders import normalise
-from resolvers.payloads import (
-    PROVIDER_FIELDS,
-    USER_TOTALS,
-    BreakdownPayload,
-    SeriesPayload,
-    parse_breakdown,
-    parse_series,
-)
+from resolvers.payloads import BreakdownPayload, SeriesPayload, breakdown_parser, parse_series
 from resolvers.resources import Domain
 
 Filters = Mapping[str, str | None]
@@ -72,9 +65,29 @@ _SERIES_PARSERS = {d.path: partial(parse_series, metrics=d.metrics) for d in res
 async def time_series(
     context: RequestContext, domain: Domain, selection: Selection, filters: Filters
 ) -> SeriesPayload:
+    """One scope's series; when several entities ask for theirs, maybe all from one breakdown."""
+    _filters(domain, filters)
+    request = entity_batch.entity_series(
+        domain, selection.scope, selection.scope_id, selection.window, selection.bucket_size, filters
+    )
+    if request is not None:
+        return await entity_batch.loader_for(context, partial(_scoped, context)).load(request)
+    return await _direct(context, domain, selection, filters)
+
+
+async def _direct(
+    context: RequestContext, domain: Domain, selection: Selection, filters: Filters
+) -> SeriesPayload:
     params = normalise({**selection.params(), **_filters(domain, filters)})
     payload: SeriesPayload = await context.upstream().load(domain.path, params, _SERIES_PARSERS[domain.path])
     return payload
+
+
+async def _scoped(context: RequestContext, request: entity_batch.EntitySeries) -> SeriesPayload:
+    scope_id = None if request.param else request.entity_id
+    selection = Selection(request.scope, scope_id, request.window, request.bucket_size)
+    filters = {request.param: request.entity_id} if request.param else {}
+    return await _direct(context, request.domain, selection, filters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +96,6 @@ class BreakdownRequest:
     limit: int
     offset: int
     series: bool
-
-
-def _breakdown_parser(domain: Domain, by: str) -> partial[BreakdownPayload]:
-    extra_totals = USER_TOTALS if (domain is resources.PRIVATE_CHAT and by == "users") else ()
-    fields = PROVIDER_FIELDS if (domain is resources.STORAGE and by == "providers") else ()
-    return partial(parse_breakdown, metrics=domain.entity_metrics, extra_totals=extra_totals, fields=fields)
 
 
 async def breakdown(
@@ -104,7 +111,7 @@ async def breakdown(
             **_filters(domain, filters),
         }
     )
-    parser = _breakdown_parser(domain, request.by)
+    parser = breakdown_parser(domain, request.by)
     payload: BreakdownPayload = await context.upstream().load(
         domain.breakdown_path(request.by), params, parser
     )

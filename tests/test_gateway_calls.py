@@ -96,14 +96,16 @@ def test_entity_series_come_from_the_breakdown_response(gateway: Gateway) -> Non
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
-    """Passes requests to the backend and records how many were in flight at once."""
+    """Passes requests to the backend, counting them and how many were in flight at once."""
 
     def __init__(self, app: Starlette) -> None:
         self.inner = httpx.ASGITransport(app=app)
         self.in_flight = 0
         self.most = 0
+        self.calls = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
         self.in_flight += 1
         self.most = max(self.most, self.in_flight)
         try:

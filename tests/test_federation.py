@@ -1,0 +1,236 @@
+"""The Federation 2 subgraph: entities in representation order, batched from breakdowns when many
+ask for the same statistics, with values identical to one call per entity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from gql.app import create_app
+from gql.settings import GatewaySettings
+from tests.conftest import Api
+from tests.gateway import Gateway
+
+ROOT = Path(__file__).resolve().parent.parent
+SERIES = (
+    "meta { start end scope scopeId window bucketSize resourceFilter { type id } }"
+    " summary { total avg stdDev min max p10 p50 p90 }"
+)
+AI_COLUMNS = (
+    "columns { ts tokensIn tokensOut policyTokensIn policyTokensOut requests activeConversations latencyMs }"
+)
+REPO_AI = (
+    f"... on Repo {{ id stats(window: LAST_30D) {{ ai {{ timeSeries {{ {SERIES} {AI_COLUMNS} }} }} }} }}"
+)
+ENTITIES = "query($reps: [_Any!]!) { _entities(representations: $reps) { %s } }"
+
+
+@pytest.fixture(scope="module")
+def per_entity(backend_app: Starlette) -> Iterator[Gateway]:
+    """The same gateway with batching off: one scoped call per entity, the reference answer."""
+    client = Gateway(
+        create_app(GatewaySettings(entity_batching="never"), transport=httpx.ASGITransport(app=backend_app))
+    )
+    yield client
+    client.close()
+
+
+def ids(api: Api, path: str, window: str = "30d", token: str = "demo", **params: Any) -> list[str]:
+    body = api.ok(path, token=token, scope="org", window=window, limit=500, **params)
+    return [e["entityId"] for e in body["entities"]]
+
+
+def reps(type_name: str, values: list[str]) -> dict[str, Any]:
+    return {"reps": [{"__typename": type_name, "id": value} for value in values]}
+
+
+def test_service_sdl_is_schema_graphql(gateway: Gateway) -> None:
+    sdl = gateway.ok("{ _service { sdl } }")["_service"]["sdl"]
+    published = (ROOT / "schema.graphql").read_text()
+    assert sdl.strip() == published.strip()
+    assert '@link(url: "https://specs.apollo.dev/federation/v2.11"' in published
+    assert 'type Repo @key(fields: "id")' in published
+
+
+def test_a_hundred_repos_cost_two_calls_and_equal_per_entity_answers(
+    gateway: Gateway, per_entity: Gateway, api: Api
+) -> None:
+    repos = ids(api, "/v2/stats/ai/breakdown/repos")
+    assert len(repos) >= 100
+    variables = reps("Repo", repos[:100])
+    batched = gateway.query(ENTITIES % REPO_AI, variables)
+    assert not batched.errors
+    assert batched.upstream["count"] <= 2
+    assert sorted(set(batched.paths)) == ["/v2/stats/ai/breakdown/repos"]
+    reference = per_entity.query(ENTITIES % REPO_AI, variables)
+    assert reference.paths == ["/v2/stats/ai"] * 100
+    assert batched.data == reference.data
+    first = batched.data["_entities"][0]["stats"]["ai"]["timeSeries"]
+    assert first["meta"]["scope"] == "REPO" and first["meta"]["scopeId"] == repos[0]
+    assert first["summary"]["total"] == sum(first["columns"]["requests"]) > 0
+
+
+def test_one_repo_costs_one_call(gateway: Gateway, api: Api) -> None:
+    result = gateway.query(ENTITIES % REPO_AI, reps("Repo", ids(api, "/v2/stats/ai/breakdown/repos")[:1]))
+    assert result.paths == ["/v2/stats/ai"]
+
+
+def test_results_follow_representation_order(gateway: Gateway, api: Api) -> None:
+    repos = ids(api, "/v2/stats/ai/breakdown/repos")[:12]
+    shuffled = repos[::-1]
+    result = gateway.query(ENTITIES % "... on Repo { id }", reps("Repo", shuffled))
+    assert [e["id"] for e in result.data["_entities"]] == shuffled
+
+
+def test_a_bad_representation_costs_only_its_entity(gateway: Gateway, api: Api) -> None:
+    repo = ids(api, "/v2/stats/ai/breakdown/repos")[0]
+    variables = {
+        "reps": [{"__typename": "Repo", "id": repo}, {"__typename": "Repo"}, {"__typename": "Repo", "id": 7}]
+    }
+    result = gateway.query(ENTITIES % REPO_AI, variables)
+    assert result.codes() == {"_entities.1": "BAD_USER_INPUT", "_entities.2": "BAD_USER_INPUT"}
+    assert "`id`" in result.errors[0]["message"]
+    assert result.data["_entities"][0]["id"] == repo
+    assert result.data["_entities"][1:] == [None, None]
+
+
+def test_missing_and_foreign_entities_fall_back_to_their_own_calls(
+    gateway: Gateway, per_entity: Gateway, api: Api, org: Any, other_org: Any
+) -> None:
+    active = ids(api, "/v2/stats/ai/breakdown/repos")
+    quiet = next(r.id for r in org.repos if r.id not in active)
+    foreign = other_org.repos[0].id
+    variables = reps("Repo", [*active[:10], quiet, foreign])
+    batched = gateway.query(ENTITIES % REPO_AI, variables)
+    assert batched.codes() == {"_entities.11.stats.ai.timeSeries": "FORBIDDEN"}
+    assert sorted(batched.paths) == ["/v2/stats/ai", "/v2/stats/ai", *["/v2/stats/ai/breakdown/repos"] * 2]
+    assert batched.data == per_entity.query(ENTITIES % REPO_AI, variables).data
+    assert sum(batched.data["_entities"][10]["stats"]["ai"]["timeSeries"]["columns"]["requests"]) == 0
+
+
+def test_a_refused_breakdown_falls_back_to_per_entity_calls(gateway: Gateway, api: Api, org: Any) -> None:
+    workspace = org.workspaces[0].id
+    repos = [r.id for r in org.repos if r.workspace_id == workspace][:5]
+    result = gateway.query(ENTITIES % REPO_AI, reps("Repo", repos), token="demo-workspace-only")
+    assert not result.errors
+    assert sorted(result.paths) == ["/v2/stats/ai"] * 5 + ["/v2/stats/ai/breakdown/repos"]
+    for repo, entity in zip(repos, result.data["_entities"], strict=True):
+        rest = api.ok("/v2/stats/ai", token="demo-workspace-only", scope="repo", id=repo, window="30d")
+        assert entity["stats"]["ai"]["timeSeries"]["columns"]["requests"] == [
+            p["requests"] for p in rest["series"]
+        ]
+
+
+def on(type_name: str, field: str, columns: str) -> str:
+    return f"... on {type_name} {{ id {field} {{ timeSeries {{ {SERIES} columns {{ {columns} }} }} }} }}"
+
+
+@pytest.mark.parametrize(
+    ("type_name", "path", "selection"),
+    [
+        (
+            "Bucket",
+            "/v2/stats/storage/breakdown/buckets",
+            on("Bucket", "storage(window: LAST_7D)", "ts uplBytes"),
+        ),
+        (
+            "AiConfig",
+            "/v2/stats/ai/breakdown/aiConfigs",
+            on("AiConfig", "ai(window: LAST_7D)", "ts tokensIn"),
+        ),
+        (
+            "Model",
+            "/v2/stats/ai/breakdown/models",
+            on("Model", "ai(window: LAST_7D, bucketSize: HOUR_6)", "ts activeConversations latencyMs"),
+        ),
+        (
+            "Model",
+            "/v2/stats/private-chat/breakdown/models",
+            on("Model", "privateChat(window: LAST_7D)", "ts requests"),
+        ),
+        (
+            "User",
+            "/v2/stats/private-chat/breakdown/users",
+            on("User", "privateChat(window: LAST_30D)", "ts tokensIn"),
+        ),
+        (
+            "Repo",
+            "/v2/stats/credits/breakdown/repos",
+            on("Repo", "stats(window: LAST_90D) { credits", "ts creditsTotal creditsAi") + " }",
+        ),
+    ],
+)
+def test_every_batchable_entity_type_gives_the_per_entity_answer(
+    gateway: Gateway, per_entity: Gateway, api: Api, type_name: str, path: str, selection: str
+) -> None:
+    window = {"LAST_7D": "7d", "LAST_30D": "30d", "LAST_90D": "90d"}[
+        selection.split("window: ")[1].split(")")[0].split(",")[0]
+    ]
+    entities = ids(api, path, window=window)
+    assert len(entities) >= 3
+    variables = reps(type_name, entities)
+    batched = gateway.query(ENTITIES % selection, variables)
+    reference = per_entity.query(ENTITIES % selection, variables)
+    assert not batched.errors and not reference.errors
+    assert batched.data == reference.data
+    assert batched.paths == [path, path] and len(reference.paths) == len(entities)
+
+
+@pytest.mark.parametrize(
+    ("count", "calls"),
+    [
+        (3, ["/v2/stats/ai"] * 3),  # too few to be worth a breakdown: no probe
+        (6, ["/v2/stats/ai"] * 6 + ["/v2/stats/ai/breakdown/repos"]),  # 100 in the breakdown > 10 x 6
+        (10, ["/v2/stats/ai/breakdown/repos"] * 2),  # 100 <= 10 x 10: probe and one page
+    ],
+)
+def test_the_rule_weighs_entities_against_the_breakdown_size(
+    gateway: Gateway, api: Api, count: int, calls: list[str]
+) -> None:
+    repos = ids(api, "/v2/stats/ai/breakdown/repos")[:count]
+    assert sorted(gateway.query(ENTITIES % REPO_AI, reps("Repo", repos)).paths) == calls
+
+
+def test_breakdown_entities_link_to_federated_entities(gateway: Gateway) -> None:
+    data = gateway.ok(
+        "{ stats(window: LAST_7D) { ai { repos: breakdown(by: REPOS, limit: 3) { entities { id repo { id }"
+        " workspace { id } model { id } } } models: breakdown(by: MODELS, limit: 2) { entities { id model { id }"
+        " repo { id } } } } policies { breakdown(by: RULES, limit: 2) { entities { id rule { id } user { id } } } } } }"
+    )["stats"]
+    for entity in data["ai"]["repos"]["entities"]:
+        assert (
+            entity["repo"] == {"id": entity["id"]} and entity["workspace"] is None and entity["model"] is None
+        )
+    for entity in data["ai"]["models"]["entities"]:
+        assert entity["model"] == {"id": entity["id"]} and entity["repo"] is None
+    for entity in data["policies"]["breakdown"]["entities"]:
+        assert entity["rule"] == {"id": entity["id"]} and entity["user"] is None
+
+
+def test_federated_tracing_is_off_unless_enabled(gateway: Gateway, backend_app: Starlette) -> None:
+    async def traced(app: Starlette) -> dict[str, Any]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://g") as client:
+            response = await client.post(
+                "/graphql",
+                json={"query": "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"},
+                headers={"apollo-federation-include-trace": "ftv1"},
+            )
+            body: dict[str, Any] = response.json()
+            return body
+
+    import asyncio
+
+    plain = asyncio.run(traced(gateway.app))
+    assert "ftv1" not in plain.get("extensions", {})
+    tracing = create_app(
+        GatewaySettings(federation_tracing=True), transport=httpx.ASGITransport(app=backend_app)
+    )
+    body = asyncio.run(traced(tracing))
+    assert body["data"]["stats"]["ai"]["timeSeries"]["summary"]["total"] > 0
+    assert len(body["extensions"]["ftv1"]) > 100
