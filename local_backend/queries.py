@@ -51,6 +51,17 @@ class Source:
         return metric.rollup_sql if self.rolled_up and metric.rollup_sql else metric.sql
 
 
+# Roll-up columns that fix the scope columns (a repo or bucket lies in one workspace and repo), so
+# their daily roll-ups hold one row per entity and day.
+ONE_ROW_PER_DAY = frozenset({"repo_id", "bucket_id"})
+
+
+def _single_row(expression: str) -> str:
+    """A roll-up metric over one row: each ``SUM(x)`` is ``x`` (roll-ups use no other aggregate)."""
+    assert "COUNT(" not in expression
+    return expression.replace("SUM(", "(")
+
+
 def breakdown_source(domain: Domain, column: str, span: Span, filtered: bool) -> Source:
     """A roll-up when one serves the column and the query needs neither finer grains nor filters."""
     rollup = rollup_for(domain.table, column)
@@ -149,15 +160,24 @@ def breakdown_series(
         return {}
     metrics = domain.totals_metrics()
     where = span_where(base, span, source=source)
-    fields = ", ".join(f"'{m.name}', {source.sql(m)}" for m in metrics)
     marks = ", ".join("?" * len(keys))
-    bucket_sql, bucket_params = bucket_expression(span)
-    rows = db.execute(
-        f"SELECT {column}, {bucket_sql} AS bucket, json_object('ts', {bucket_sql}, {fields})"
-        f" FROM {source.table} WHERE {where.sql()} AND {column} IN ({marks})"
-        f" GROUP BY {column}, bucket",
-        (*bucket_params, *bucket_params, *where.params, *keys),
-    ).fetchall()
+    if source.rolled_up and column in ONE_ROW_PER_DAY and span.bucket == DAY:
+        # One roll-up row per entity and day already: no grouping, each sum is its single row.
+        fields = ", ".join(f"'{m.name}', {_single_row(source.sql(m))}" for m in metrics)
+        rows = db.execute(
+            f"SELECT {column}, ts, json_object('ts', ts, {fields})"
+            f" FROM {source.table} WHERE {where.sql()} AND {column} IN ({marks})",
+            (*where.params, *keys),
+        ).fetchall()
+    else:
+        fields = ", ".join(f"'{m.name}', {source.sql(m)}" for m in metrics)
+        bucket_sql, bucket_params = bucket_expression(span)
+        rows = db.execute(
+            f"SELECT {column}, {bucket_sql} AS bucket, json_object('ts', {bucket_sql}, {fields})"
+            f" FROM {source.table} WHERE {where.sql()} AND {column} IN ({marks})"
+            f" GROUP BY {column}, bucket",
+            (*bucket_params, *bucket_params, *where.params, *keys),
+        ).fetchall()
     found: dict[int, dict[int, str]] = {key: {} for key in keys}
     for key, bucket, point in rows:
         found[key][bucket] = point
