@@ -27,7 +27,7 @@ LOCAL_BASE_URL = "http://local-backend"
 
 
 class GatewayView(GraphQL[RequestContext, None]):
-    def __init__(self, settings: GatewaySettings, client: UpstreamClient, schema: Any = None) -> None:
+    def __init__(self, settings: GatewaySettings, client: UpstreamClient, schema: Any) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.settings = settings
         self.client = client

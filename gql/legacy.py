@@ -5,8 +5,9 @@ itself under ``raw``."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any, Protocol
 
 import strawberry
 from strawberry.scalars import JSON
@@ -38,11 +39,26 @@ RESOLUTION = strawberry.argument(
 RAW = "The upstream record as it arrived (legacy field names, counts as strings)."
 
 
-@strawberry.type(
-    description="Storage traffic of one repo, bucket and bridge node in one day or 5-minute slot."
-)
-class LegacyStorageRecord:
-    record: strawberry.Private[payloads.StorageRecord]
+class LegacyRecordFields(Protocol):
+    """The fields ``payloads.StorageRecord`` and ``payloads.AiRecord`` share (both frozen)."""
+
+    @property
+    def ts(self) -> int: ...
+    @property
+    def repo_id(self) -> str: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def latency_ms(self) -> float: ...
+    @property
+    def raw(self) -> Mapping[str, Any]: ...
+    @property
+    def time(self) -> datetime.datetime: ...
+
+
+@strawberry.type(description="What storage and AI records share.")
+class LegacyRecord:
+    record: strawberry.Private[LegacyRecordFields]
 
     @strawberry.field(description="Start of the day or slot, epoch seconds.")
     def ts(self) -> EpochSeconds:
@@ -56,13 +72,28 @@ class LegacyStorageRecord:
     def repoId(self) -> strawberry.ID:
         return strawberry.ID(self.record.repo_id)
 
-    @strawberry.field(description="The storage bucket (`unitId` upstream).")
-    def bucketId(self) -> strawberry.ID:
-        return strawberry.ID(self.record.bucket_id)
-
     @strawberry.field(description="The bridge node's host name.")
     def host(self) -> str:
         return self.record.host
+
+    @strawberry.field(description="Mean latency in milliseconds (`latency_ms`).")
+    def latencyMs(self) -> float:
+        return self.record.latency_ms
+
+    @strawberry.field(description=RAW)
+    def raw(self) -> JSON:
+        return JSON(self.record.raw)
+
+
+@strawberry.type(
+    description="Storage traffic of one repo, bucket and bridge node in one day or 5-minute slot."
+)
+class LegacyStorageRecord(LegacyRecord):
+    record: strawberry.Private[payloads.StorageRecord]
+
+    @strawberry.field(description="The storage bucket (`unitId` upstream).")
+    def bucketId(self) -> strawberry.ID:
+        return strawberry.ID(self.record.bucket_id)
 
     @strawberry.field(description="Bytes uploaded (`upl_bytes`).")
     def uplBytes(self) -> Long:
@@ -76,32 +107,12 @@ class LegacyStorageRecord:
     def sizeChange(self) -> Long:
         return Long(self.record.size_change)
 
-    @strawberry.field(description="Mean latency in milliseconds (`latency_ms`).")
-    def latencyMs(self) -> float:
-        return self.record.latency_ms
-
-    @strawberry.field(description=RAW)
-    def raw(self) -> JSON:
-        return JSON(self.record.raw)
-
 
 @strawberry.type(
     description="AI traffic of one conversation, repo, configuration and node in one day or 5-minute slot."
 )
-class LegacyAiRecord:
+class LegacyAiRecord(LegacyRecord):
     record: strawberry.Private[payloads.AiRecord]
-
-    @strawberry.field(description="Start of the day or slot, epoch seconds.")
-    def ts(self) -> EpochSeconds:
-        return EpochSeconds(self.record.ts)
-
-    @strawberry.field(description="Start of the day or slot.")
-    def time(self) -> datetime.datetime:
-        return self.record.time
-
-    @strawberry.field(description="The repository.")
-    def repoId(self) -> strawberry.ID:
-        return strawberry.ID(self.record.repo_id)
 
     @strawberry.field(description="The AI configuration (`aiLlmId`).")
     def aiLlmId(self) -> strawberry.ID:
@@ -159,10 +170,6 @@ class LegacyAiRecord:
     def severityHigh(self) -> Long:
         return Long(self.record.severity_high)
 
-    @strawberry.field(description="Mean latency in milliseconds (`latency_ms`).")
-    def latencyMs(self) -> float:
-        return self.record.latency_ms
-
     @strawberry.field(description="The LLM provider (`llmType`).")
     def provider(self) -> str:
         return self.record.provider
@@ -171,10 +178,6 @@ class LegacyAiRecord:
     def model(self) -> str:
         return self.record.model
 
-    @strawberry.field(description="The bridge node's host name.")
-    def host(self) -> str:
-        return self.record.host
-
     @strawberry.field(description="The user (`userUuid`), if known.")
     def userId(self) -> strawberry.ID | None:
         return None if self.record.user_id is None else strawberry.ID(self.record.user_id)
@@ -182,10 +185,6 @@ class LegacyAiRecord:
     @strawberry.field(description="The conversation (`conversationUuid`), if known.")
     def conversationId(self) -> strawberry.ID | None:
         return None if self.record.conversation_id is None else strawberry.ID(self.record.conversation_id)
-
-    @strawberry.field(description=RAW)
-    def raw(self) -> JSON:
-        return JSON(self.record.raw)
 
 
 @strawberry.type(description="Totals of one AI configuration over the upstream's whole retention.")

@@ -33,8 +33,7 @@ from strawberry.dataloader import DataLoader
 from resolvers import resources
 from resolvers.context import RequestContext
 from resolvers.errors import FORBIDDEN, GatewayError
-from resolvers.loaders import normalise
-from resolvers.payloads import BreakdownPayload, Columns, Entity, Meta, SeriesPayload, breakdown_parser
+from resolvers.payloads import BreakdownPayload, Columns, Entity, Meta, SeriesPayload
 from resolvers.resources import Domain
 from resolvers.summary import summarize
 
@@ -92,14 +91,17 @@ def entity_series(
 
 
 Direct = Callable[[EntitySeries], Awaitable[SeriesPayload]]
+# The org-wide breakdown a group shares: (request, limit, offset, with series).
+Whole = Callable[[EntitySeries, int, int, bool], Awaitable[BreakdownPayload]]
 
 
 class EntitySeriesLoader:
     """Per request: batches ``EntitySeries`` loads of one tick and answers them as the rule says."""
 
-    def __init__(self, context: RequestContext, direct: Direct) -> None:
+    def __init__(self, context: RequestContext, direct: Direct, whole: Whole) -> None:
         self.context = context
         self.direct = direct
+        self.whole = whole
         self._loader: DataLoader[EntitySeries, SeriesPayload] = DataLoader(self._load_batch)
 
     async def load(self, request: EntitySeries) -> SeriesPayload:
@@ -134,36 +136,17 @@ class EntitySeriesLoader:
                 answers[request] = _series_of(request, found[request.entity_id], window)
         return answers
 
-    async def _breakdown(
-        self, request: EntitySeries, limit: int, offset: int, series: bool
-    ) -> BreakdownPayload:
-        params = normalise(
-            {
-                "scope": "org",
-                "window": request.window,
-                "timeBucketSize": request.bucket_size,
-                "includeSeries": "true" if series else "false",
-                "limit": str(limit),
-                "offset": str(offset),
-            }
-        )
-        parser = breakdown_parser(request.domain, request.by)
-        payload: BreakdownPayload = await self.context.upstream().load(
-            request.domain.breakdown_path(request.by), params, parser
-        )
-        return payload
-
     async def _from_breakdown(
         self, request: EntitySeries, wanted: int, regardless: bool
     ) -> tuple[dict[str, Entity], Meta]:
         """The breakdown's entities by id (empty if the rule says no) and its window."""
-        probe = await self._breakdown(request, 1, 0, series=False)
+        probe = await self.whole(request, 1, 0, False)
         total = probe.meta.total_entities
         pages = math.ceil(total / PAGE)
         if not regardless and not (1 + pages < wanted and total <= TOTAL_PER_ENTITY * wanted):
             return {}, probe.meta.meta
         payloads = await asyncio.gather(
-            *(self._breakdown(request, PAGE, page * PAGE, series=True) for page in range(pages))
+            *(self.whole(request, PAGE, page * PAGE, True) for page in range(pages))
         )
         entities = {e.id: e for payload in payloads for e in payload.entities if e.columns is not None}
         return entities, probe.meta.meta
@@ -185,9 +168,9 @@ def _series_of(request: EntitySeries, entity: Entity, window_meta: Meta) -> Seri
     return SeriesPayload(meta, summarize(columns.values[request.domain.summary_metric]), columns)
 
 
-def loader_for(context: RequestContext, direct: Direct) -> EntitySeriesLoader:
+def loader_for(context: RequestContext, direct: Direct, whole: Whole) -> EntitySeriesLoader:
     loader = context.batchers.get("entity-series")
     if loader is None:
-        loader = context.batchers["entity-series"] = EntitySeriesLoader(context, direct)
+        loader = context.batchers["entity-series"] = EntitySeriesLoader(context, direct, whole)
     assert isinstance(loader, EntitySeriesLoader)
     return loader

@@ -66,19 +66,21 @@ async def time_series(
     context: RequestContext, domain: Domain, selection: Selection, filters: Filters
 ) -> SeriesPayload:
     """One scope's series; when several entities ask for theirs, maybe all from one breakdown."""
-    _filters(domain, filters)
+    checked = _filters(domain, filters)
     request = entity_batch.entity_series(
-        domain, selection.scope, selection.scope_id, selection.window, selection.bucket_size, filters
+        domain, selection.scope, selection.scope_id, selection.window, selection.bucket_size, checked
     )
     if request is not None:
-        return await entity_batch.loader_for(context, partial(_scoped, context)).load(request)
-    return await _direct(context, domain, selection, filters)
+        loader = entity_batch.loader_for(context, partial(_scoped, context), partial(_whole, context))
+        return await loader.load(request)
+    return await _direct(context, domain, selection, checked)
 
 
 async def _direct(
     context: RequestContext, domain: Domain, selection: Selection, filters: Filters
 ) -> SeriesPayload:
-    params = normalise({**selection.params(), **_filters(domain, filters)})
+    """``filters`` already checked against the domain, in its order."""
+    params = normalise({**selection.params(), **filters})
     payload: SeriesPayload = await context.upstream().load(domain.path, params, _SERIES_PARSERS[domain.path])
     return payload
 
@@ -88,6 +90,16 @@ async def _scoped(context: RequestContext, request: entity_batch.EntitySeries) -
     selection = Selection(request.scope, scope_id, request.window, request.bucket_size)
     filters = {request.param: request.entity_id} if request.param else {}
     return await _direct(context, request.domain, selection, filters)
+
+
+async def _whole(
+    context: RequestContext, request: entity_batch.EntitySeries, limit: int, offset: int, series: bool
+) -> BreakdownPayload:
+    """The org-wide breakdown that holds every entity of an entity-series group."""
+    selection = Selection("org", None, request.window, request.bucket_size)
+    return await breakdown(
+        context, request.domain, selection, {}, BreakdownRequest(request.by, limit, offset, series)
+    )
 
 
 @dataclass(frozen=True, slots=True)
