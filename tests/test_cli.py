@@ -8,10 +8,13 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from local_backend.settings import BackendSettings
 from tests.conftest import PINNED_NOW
 from tests.servers import free_port, wait_until_healthy
+
+pytestmark = pytest.mark.slow  # a subprocess, a browser or node: left out of mutation runs
 
 
 def test_backend_command_serves_the_demo_tokens(settings: BackendSettings) -> None:

@@ -83,6 +83,7 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+@pytest.mark.slow
 def test_graphiql_runs_the_default_query_in_headless_chromium(gateway_url: str, chromium_path: str) -> None:
     from playwright.sync_api import Route, sync_playwright
 

@@ -9,11 +9,14 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 
 from gql.graphiql import REFERENCE_QUERY
 from local_backend.settings import BackendSettings
 from tests.conftest import PINNED_NOW
 from tests.servers import free_port, wait_until_healthy
+
+pytestmark = pytest.mark.slow  # a subprocess, a browser or node: left out of mutation runs
 
 ROOT = Path(__file__).resolve().parent.parent
 

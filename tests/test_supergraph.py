@@ -20,6 +20,8 @@ from tests.conftest import Api
 from tests.servers import serve
 from tests.test_gateway_calls import CountingTransport
 
+pytestmark = pytest.mark.slow  # a subprocess, a browser or node: left out of mutation runs
+
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / ".cache" / "federation-check"
 QUERY = """{
