@@ -111,3 +111,13 @@ def gateway(backend_app: Starlette) -> Iterator[Gateway]:
     client = Gateway(app)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def per_entity(backend_app: Starlette) -> Iterator[Gateway]:
+    """The gateway with entity batching off: one scoped call per federated entity, the reference answer."""
+    client = Gateway(
+        create_app(GatewaySettings(entity_batching="never"), transport=httpx.ASGITransport(app=backend_app))
+    )
+    yield client
+    client.close()

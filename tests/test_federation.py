@@ -3,7 +3,6 @@ ask for the same statistics, with values identical to one call per entity."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +27,6 @@ REPO_AI = (
     f"... on Repo {{ id stats(window: LAST_30D) {{ ai {{ timeSeries {{ {SERIES} {AI_COLUMNS} }} }} }} }}"
 )
 ENTITIES = "query($reps: [_Any!]!) { _entities(representations: $reps) { %s } }"
-
-
-@pytest.fixture(scope="module")
-def per_entity(backend_app: Starlette) -> Iterator[Gateway]:
-    """The same gateway with batching off: one scoped call per entity, the reference answer."""
-    client = Gateway(
-        create_app(GatewaySettings(entity_batching="never"), transport=httpx.ASGITransport(app=backend_app))
-    )
-    yield client
-    client.close()
 
 
 def ids(api: Api, path: str, window: str = "30d", token: str = "demo", **params: Any) -> list[str]:
