@@ -1,0 +1,318 @@
+"""An upstream that breaks its contract costs only the field that read the broken value.
+
+A test upstream sits between the gateway and the local backend and rewrites one value of one
+resource's answer: a count beyond 64 bits, a value of the wrong type, or a field left out. For
+every position the gateway's parsers read, the field that needs the resource must come back null
+with ``UPSTREAM_ERROR``, and a field that needs another resource must still arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from starlette.applications import Starlette
+
+from gql.app import create_app
+from gql.settings import GatewaySettings
+from resolvers import resources
+from tests.gateway import Gateway
+
+BEYOND_64_BITS = 2**63  # one past the largest signed 64-bit value; still a JSON integer orjson reads
+Path = tuple[str | int, ...]
+
+
+class RewritingTransport(httpx.AsyncBaseTransport):
+    """Passes requests to the backend and, for one path, rewrites the JSON body it answers."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.path: str | None = None
+        self.rewrite: Callable[[Any], Any] = lambda body: body
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path != self.path:
+            return response
+        body = orjson.loads(await response.aread())
+        return httpx.Response(
+            response.status_code,
+            headers={"content-type": "application/json"},
+            content=orjson.dumps(self.rewrite(body)),
+        )
+
+
+@dataclass(frozen=True)
+class Change:
+    name: str
+    apply: Callable[[Any, Path], Any]
+
+
+def _parent(body: Any, path: Path) -> Any:
+    node = body
+    for step in path[:-1]:
+        node = node[step]
+    return node
+
+
+def _setter(value: object) -> Callable[[Any, Path], Any]:
+    def apply(body: Any, path: Path) -> Any:
+        if not path:
+            return value
+        _parent(body, path)[path[-1]] = value
+        return body
+
+    return apply
+
+
+def _drop(body: Any, path: Path) -> Any:
+    del _parent(body, path)[path[-1]]
+    return body
+
+
+BIG = Change("beyond 64 bits", _setter(BEYOND_64_BITS))
+BIG_TEXT = Change("beyond 64 bits, as a string", _setter(str(BEYOND_64_BITS)))
+FRACTION = Change("not an integer", _setter(1.5))
+BOOLEAN = Change("a boolean", _setter(True))
+TEXT = Change("a string", _setter("many"))
+NUMBER = Change("a number", _setter(7))
+OBJECT = Change("an object", _setter({"value": 1}))
+LIST = Change("a list", _setter([1]))
+MISSING = Change("left out", _drop)
+NEGATIVE = Change("negative", _setter(-1))
+
+LONG = (BIG, FRACTION, BOOLEAN, TEXT, MISSING)
+FLOAT = (BOOLEAN, TEXT, OBJECT, MISSING)
+STRING = (NUMBER, LIST, MISSING)
+OPTIONAL_STRING = (NUMBER, LIST)
+
+
+SIBLING = "sibling: stats(window: LAST_24H) { policies { timeSeries { summary { total } } } }"
+META = "meta { start end scope scopeId window bucketSize resourceFilter { type id } }"
+SUMMARY = "summary { total avg stdDev min max p10 p50 p90 }"
+
+
+def _columns(domain: resources.Domain, entity: bool = False) -> str:
+    metrics = domain.entity_metrics if entity else domain.metrics
+    return "columns { ts " + " ".join(m.name for m in metrics) + " }"
+
+
+def _metric_positions(prefix: Path, domain: resources.Domain, entity: bool = False) -> list[Any]:
+    metrics = domain.entity_metrics if entity else domain.metrics
+    return [((*prefix, m.name), FLOAT if m.fractional else LONG) for m in metrics]
+
+
+def _meta_positions() -> list[Any]:
+    return [
+        (("meta", "start"), LONG),
+        (("meta", "end"), LONG),
+        (("meta", "scope"), (*STRING, Change("no scope", _setter("galaxy")))),
+        (("meta", "scopeId"), OPTIONAL_STRING),
+        (("meta", "window"), (*OPTIONAL_STRING, Change("no window", _setter("3d")))),
+        (("meta", "timeBucketSize"), (*OPTIONAL_STRING, Change("no bucket size", _setter("2m")))),
+        (("meta", "resourceFilter"), (TEXT,)),
+        (("meta",), (TEXT, MISSING)),
+    ]
+
+
+Case = tuple[str, str, str, Path, Change]  # upstream path, query, failing field, position, change
+CASES: list[Case] = []
+
+
+def _cases(path: str, query: str, field: str, positions: list[Any]) -> None:
+    full = f"{{ {SIBLING} {query} }}"
+    CASES.extend(
+        (path, full, field, position, change) for position, changes in positions for change in changes
+    )
+
+
+_cases(
+    "/v2/stats/ai",
+    f"stats(window: LAST_24H) {{ ai {{ timeSeries {{ {META} {SUMMARY} {_columns(resources.AI)} }} }} }}",
+    "stats.ai.timeSeries",
+    [
+        ((), (LIST, TEXT)),
+        *_meta_positions(),
+        (("summary",), (LIST, MISSING)),
+        *((("summary", key), FLOAT) for key in ("total", "avg", "stdDev", "min", "max", "p10", "p50", "p90")),
+        (("series",), (OBJECT, MISSING)),
+        (("series", 0), (NUMBER,)),
+        (("series", 0, "ts"), (*LONG, NEGATIVE)),
+        *_metric_positions(("series", 0), resources.AI),
+    ],
+)
+_ENTITY = ("entities", 0)
+_cases(
+    "/v2/stats/private-chat/breakdown/users",
+    "stats(window: LAST_24H) { privateChat { users(limit: 3) { meta { by includesSeries limit offset"
+    " totalEntities start end scope window bucketSize } total entities { id name totals { tokensIn tokensOut"
+    f" requests conversationsCount lastActiveAt }} {_columns(resources.PRIVATE_CHAT, True)} }} }} }} }}",
+    "stats.privateChat.users",
+    [
+        (("entities",), (OBJECT, MISSING)),
+        (_ENTITY, (NUMBER,)),
+        ((*_ENTITY, "entityId"), STRING),
+        ((*_ENTITY, "entityName"), OPTIONAL_STRING),
+        ((*_ENTITY, "totals"), (LIST, MISSING)),
+        *_metric_positions((*_ENTITY, "totals"), resources.PRIVATE_CHAT, entity=True),
+        ((*_ENTITY, "totals", "conversationsCount"), LONG),
+        ((*_ENTITY, "totals", "lastActiveAt"), (BIG, FRACTION, BOOLEAN, TEXT)),
+        ((*_ENTITY, "series"), (OBJECT,)),
+        ((*_ENTITY, "series", 0, "ts"), (*LONG, NEGATIVE)),
+        *_metric_positions((*_ENTITY, "series", 0), resources.PRIVATE_CHAT, entity=True),
+        (("meta", "breakdownBy"), STRING),
+        (("meta", "limit"), LONG),
+        (("meta", "offset"), LONG),
+        (("meta", "totalEntities"), LONG),
+        (("meta", "start"), LONG),
+        (("summary", "total"), LONG),
+        (("summary",), (LIST, MISSING)),
+    ],
+)
+_cases(
+    "/v2/stats/storage/breakdown/providers",
+    "stats(window: LAST_24H) { storage { providers(limit: 2) { entities { id provider protocol endpoint"
+    " totals { uplBytes latencyMs } } } } }",
+    "stats.storage.providers",
+    [
+        *(((*_ENTITY, key), STRING) for key in ("provider", "protocol", "endpoint")),
+        *_metric_positions((*_ENTITY, "totals"), resources.STORAGE, entity=True),
+    ],
+)
+_RECORD = ("data", 0)
+_cases(
+    "/aistats/daily",
+    "legacy { ai(resolution: DAILY) { ts repoId aiLlmId apiKeyId tokensIn tokensOut policyTokensIn"
+    " policyTokensOut activeConversations requests violations alerts blocks severityLow severityMedium"
+    " severityHigh latencyMs provider model host userId conversationId } }",
+    "legacy.ai",
+    [
+        (("data",), (OBJECT, MISSING)),
+        (_RECORD, (NUMBER,)),
+        ((*_RECORD, "timestamp"), LONG),
+        *(
+            ((*_RECORD, key), (*LONG, BIG_TEXT))
+            for key in (
+                "tokensIn",
+                "tokensOut",
+                "llmTokensIn",
+                "llmTokensOut",
+                "activeConversations",
+                "apiCalls",
+                "policyViolations",
+                "numAlerts",
+                "numBlocks",
+                "numSeverityLow",
+                "numSeverityMedium",
+                "numSeverityHigh",
+            )
+        ),
+        ((*_RECORD, "latency_ms"), FLOAT),
+        *(
+            ((*_RECORD, key), STRING)
+            for key in ("repoId", "aiLlmId", "repoAiApiKeyId", "llmType", "llmModel", "host")
+        ),
+        ((*_RECORD, "userUuid"), OPTIONAL_STRING),
+        ((*_RECORD, "conversationUuid"), OPTIONAL_STRING),
+    ],
+)
+_cases(
+    "/stats/daily",
+    "legacy { storage(resolution: DAILY) { ts repoId bucketId host uplBytes dwlBytes sizeChange latencyMs } }",
+    "legacy.storage",
+    [
+        ((*_RECORD, "timestamp"), LONG),
+        *(((*_RECORD, key), (*LONG, BIG_TEXT)) for key in ("upl_bytes", "dwl_bytes", "size_change")),
+        ((*_RECORD, "latency_ms"), FLOAT),
+        *(((*_RECORD, key), STRING) for key in ("repoId", "host")),
+        ((*_RECORD, "bucketId"), (NUMBER, LIST)),
+    ],
+)
+_cases(
+    "/ai/llm/stats",
+    "legacy { aiConfigTotals { aiLlmId requests tokensIn tokensOut policyTokensIn policyTokensOut violations"
+    " alerts blocks } }",
+    "legacy.aiConfigTotals",
+    [
+        (("stats",), (OBJECT, MISSING)),
+        (("stats", 0, "aiLlmId"), STRING),
+        *(
+            (("stats", 0, key), (*LONG, BIG_TEXT))
+            for key in (
+                "totalApiCalls",
+                "totalTokensIn",
+                "totalTokensOut",
+                "totalLlmTokensIn",
+                "totalLlmTokensOut",
+                "totalPolicyViolations",
+                "totalAlerts",
+                "totalBlocks",
+            )
+        ),
+    ],
+)
+_cases(
+    "/credits/stats/monthly",
+    "legacy { creditsMonthly(months: 3) { months { month consumption purchases grants balance }"
+    " totals { consumption purchases grants balance } } }",
+    "legacy.creditsMonthly",
+    [
+        ((*_RECORD, "month"), (*STRING, Change("not a date", _setter("October")))),
+        *(((*_RECORD, key), LONG) for key in ("consumption", "purchases", "grants", "balance")),
+        (("totals",), (LIST, MISSING)),
+        *((("totals", key), LONG) for key in ("consumption", "purchases", "grants", "balance")),
+    ],
+)
+
+
+@pytest.fixture(scope="module")
+def rewriting(backend_app: Starlette) -> Iterator[tuple[RewritingTransport, Gateway]]:
+    transport = RewritingTransport(backend_app)
+    client = Gateway(create_app(GatewaySettings(), transport=transport))
+    yield transport, client
+    client.close()
+
+
+def _only_field_fails(
+    rewriting: tuple[RewritingTransport, Gateway],
+    path: str,
+    query: str,
+    field: str,
+    rewrite: Callable[[Any], Any],
+) -> None:
+    transport, client = rewriting
+    transport.path, transport.rewrite = path, rewrite
+    try:
+        result = client.query(query)
+    finally:
+        transport.path = None
+    codes = result.codes()
+    assert codes, f"nothing refused the broken {path} answer"
+    assert set(codes.values()) == {"UPSTREAM_ERROR"}, result.errors
+    assert all(error_path.startswith(field) for error_path in codes), codes
+    node = result.data
+    for step in field.split(".")[:-1]:
+        node = node[step]
+    assert node[field.split(".")[-1]] is None or any(p != field for p in codes)
+    assert result.data["sibling"]["policies"]["timeSeries"]["summary"]["total"] >= 0
+    assert all(e["message"].startswith("The statistics API sent") for e in result.errors), result.errors
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field", "position", "change"),
+    CASES,
+    ids=[f"{path}:{'.'.join(map(str, p)) or 'body'}:{c.name}" for path, _, _, p, c in CASES],
+)
+def test_a_value_out_of_contract_fails_only_the_field_that_needs_it(
+    rewriting: tuple[RewritingTransport, Gateway],
+    path: str,
+    query: str,
+    field: str,
+    position: Path,
+    change: Change,
+) -> None:
+    _only_field_fails(rewriting, path, query, field, lambda body: change.apply(body, position))
