@@ -4,7 +4,10 @@ GraphiQL files, and ``/healthz``."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import dataclasses
+import os
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,8 +22,9 @@ from strawberry.asgi import GraphQL
 from gql.graphiql import GraphiQL
 from gql.schema import create_schema
 from gql.settings import GatewaySettings
+from local_backend.settings import BackendSettings
+from resolvers.client import UpstreamClient
 from resolvers.context import RequestContext
-from resolvers.upstream import UpstreamClient
 
 REPORT_HEADER = "x-upstream-report"
 LOCAL_BASE_URL = "http://local-backend"
@@ -55,12 +59,11 @@ class GatewayView(GraphQL[RequestContext, None]):
         return orjson.dumps(data)
 
 
-def _local_backend() -> tuple[httpx.AsyncBaseTransport, Any]:
+def _local_backend(settings: BackendSettings) -> tuple[httpx.AsyncBaseTransport, Any]:
     """The local backend in-process, behind an httpx transport: no port, no network."""
     from local_backend.app import create_backend_app
-    from local_backend.settings import BackendSettings
 
-    backend = create_backend_app(BackendSettings.from_env())
+    backend = create_backend_app(settings)
     return httpx.ASGITransport(app=backend), backend
 
 
@@ -68,12 +71,14 @@ def create_app(
     settings: GatewaySettings | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     schema: Any = None,
+    backend_settings: BackendSettings | None = None,
 ) -> Starlette:
-    """The gateway. ``transport`` replaces the upstream connection (tests pass a backend app's)."""
-    settings = settings or GatewaySettings.from_env()
+    """The gateway. ``transport`` replaces the upstream connection (tests pass a backend app's);
+    without it and without ``api_url``, the local backend runs in-process with ``backend_settings``."""
+    settings = settings or GatewaySettings()
     backend: Any = None
     if transport is None and settings.api_url is None:
-        transport, backend = _local_backend()
+        transport, backend = _local_backend(backend_settings or BackendSettings.from_env({}))
     http = httpx.AsyncClient(
         transport=transport,
         base_url=settings.api_url or LOCAL_BASE_URL,
@@ -103,3 +108,19 @@ def create_app(
     )
     app.state.settings = settings
     return app
+
+
+LAUNCH_VARIABLE = "FLASHBACK_GQL_LAUNCH"
+
+
+def launch_environment(settings: GatewaySettings, backend: BackendSettings) -> dict[str, str]:
+    """What a worker process needs to build the app the command checked: both settings, as JSON."""
+    fields = {**dataclasses.asdict(backend), "db_path": str(backend.db_path)}
+    return {LAUNCH_VARIABLE: orjson.dumps({"gateway": settings.to_launch(), "backend": fields}).decode()}
+
+
+def launched_app(environment: Mapping[str, str] = os.environ) -> Starlette:
+    """The app of a worker process (uvicorn's factory), from ``launch_environment``."""
+    launch = orjson.loads(environment[LAUNCH_VARIABLE])
+    backend = BackendSettings(**{**launch["backend"], "db_path": Path(launch["backend"]["db_path"])})
+    return create_app(GatewaySettings.from_launch(launch["gateway"]), backend_settings=backend)

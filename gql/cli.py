@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 
 def _backend(args: argparse.Namespace) -> int:
@@ -37,38 +38,50 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gql import graphiql
+    from gql.app import create_app, launch_environment
     from gql.settings import GatewaySettings
+    from local_backend.settings import BackendSettings
 
-    settings = GatewaySettings.from_env()
+    flags = {
+        "FLASHBACK_GQL_HOST": args.host,
+        "FLASHBACK_GQL_PORT": args.port,
+        "FLASHBACK_GQL_WORKERS": args.workers,
+    }
+    settings = GatewaySettings.from_env(
+        {**os.environ, **{k: str(v) for k, v in flags.items() if v is not None}}
+    )
+    backend = BackendSettings.from_env(os.environ)
     if not args.no_graphiql_install:
         graphiql.install(settings.graphiql_folder)
     if settings.api_url is None:
         # Prepare the demo database once here, so that workers open it rather than race to build it.
-        from local_backend.settings import BackendSettings
         from local_backend.store import Store
 
-        backend = BackendSettings.from_env()
         print(f"Preparing demo data in {backend.db_path} ...", file=sys.stderr, flush=True)
         Store(backend.db_path, backend.seed).ensure(backend.now())
         upstream = "the local backend, in-process (no token needed: 'demo' is the default)"
     else:
         upstream = settings.api_url
     print(
-        f"GraphQL on http://{args.host}:{args.port}/graphql (GraphiQL in a browser), upstream: {upstream}",
+        f"GraphQL on http://{settings.host}:{settings.port}/graphql (GraphiQL in a browser), upstream: {upstream}",
         file=sys.stderr,
         flush=True,
     )
-    several = args.workers > 1
-    uvicorn.run(
-        "gql.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        loop="uvloop" if several else "auto",
-        http="httptools" if several else "auto",
-        log_level=args.log_level,
-    )
+    several = settings.workers > 1
+    common: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_level": args.log_level}
+    if several:
+        # Worker processes build the app from the settings checked here, not from the environment.
+        os.environ.update(launch_environment(settings, backend))
+        uvicorn.run(
+            "gql.app:launched_app",
+            factory=True,
+            workers=settings.workers,
+            loop="uvloop",
+            http="httptools",
+            **common,
+        )
+    else:
+        uvicorn.run(create_app(settings, backend_settings=backend), **common)
     return 0
 
 
@@ -88,7 +101,7 @@ def _install_graphiql(args: argparse.Namespace) -> int:
     from gql import graphiql
     from gql.settings import GatewaySettings
 
-    return 0 if graphiql.install(GatewaySettings.from_env().graphiql_folder) else 1
+    return 0 if graphiql.install(GatewaySettings.from_env(os.environ).graphiql_folder) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,20 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the GraphQL gateway. Upstream: FLASHBACK_API_URL, or the local backend in-process"
         " when it is unset (FLASHBACK_BACKEND_* options apply).",
     )
-    serve.add_argument(
-        "--host", default=os.environ.get("FLASHBACK_GQL_HOST", "127.0.0.1"), help="(env FLASHBACK_GQL_HOST)"
-    )
-    serve.add_argument(
-        "--port",
-        type=int,
-        default=int(os.environ.get("FLASHBACK_GQL_PORT", "8000")),
-        help="(env FLASHBACK_GQL_PORT)",
-    )
+    serve.add_argument("--host", help="address to listen on (env FLASHBACK_GQL_HOST; default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (env FLASHBACK_GQL_PORT; default 8000)")
     serve.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("FLASHBACK_GQL_WORKERS", "1")),
-        help="worker processes, uvloop and httptools when more than one (env FLASHBACK_GQL_WORKERS)",
+        help="worker processes, uvloop and httptools when more than one (env FLASHBACK_GQL_WORKERS; default 1)",
     )
     serve.add_argument("--log-level", default="info")
     serve.add_argument(
@@ -156,9 +161,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; a setting the operator must fix is one line on stderr and exit status 2."""
+    from gql.settings import SettingsError
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    result: int = args.run(args)
+    try:
+        result: int = args.run(args)
+    except SettingsError as error:
+        print(f"flashback-gql: {error}", file=sys.stderr)
+        return 2
     return result
 
 

@@ -1,10 +1,18 @@
-"""The enumerations of the schema; each value is the upstream's wire value (CONTRACT.md §2.1)."""
+"""The enumerations of the schema, made from the tables in ``resolvers``: each member's value is the
+upstream's wire value (docs/upstream-contract.md §2.1).
+
+Windows and bucket sizes come from ``resolvers.resources``, breakdown dimensions from
+``resolvers.requests.DIMENSIONS``; adding one there adds it here.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, cast
 
 import strawberry
+
+from resolvers import requests, resources
 
 
 def wire(member: Enum) -> str:
@@ -19,80 +27,46 @@ class Scope(Enum):
     REPO = strawberry.enum_value("repo", description="One repository; pass its UUID as `id`.")
 
 
-@strawberry.enum(description="The period that ends now and reaches back by the given length.")
-class Window(Enum):
-    LAST_24H = strawberry.enum_value("24h", description="The last 24 hours (10-minute buckets by default).")
-    LAST_7D = strawberry.enum_value("7d", description="The last 7 days (hourly buckets by default).")
-    LAST_30D = strawberry.enum_value("30d", description="The last 30 days (daily buckets by default).")
-    LAST_90D = strawberry.enum_value("90d", description="The last 90 days (daily buckets by default).")
-    LAST_180D = strawberry.enum_value("180d", description="The last 180 days (daily buckets by default).")
-    LAST_365D = strawberry.enum_value("365d", description="The last 365 days (daily buckets by default).")
+def _spans(name: str, spans: dict[str, resources.Span], description: str) -> type[Enum]:
+    members = {s.name: strawberry.enum_value(s.wire, description=s.about) for s in spans.values()}
+    return strawberry.enum(cast(type[Enum], Enum(name, members)), description=description)
 
 
-@strawberry.enum(
-    description="The width of one series bucket. A window takes a size only if it holds at most 2,160"
-    " buckets of it (5 and 10 minutes: up to 7 days; 1 hour: up to 90 days)."
-)
-class BucketSize(Enum):
-    MIN_5 = strawberry.enum_value("5m", description="5 minutes.")
-    MIN_10 = strawberry.enum_value("10m", description="10 minutes.")
-    HOUR_1 = strawberry.enum_value("1h", description="1 hour.")
-    HOUR_6 = strawberry.enum_value("6h", description="6 hours.")
-    HOUR_12 = strawberry.enum_value("12h", description="12 hours.")
-    DAY_1 = strawberry.enum_value("1d", description="1 day (UTC).")
+def _breakdown_by(name: str, domain: str, description: str) -> type[Enum]:
+    members = {
+        d.name: strawberry.enum_value(d.by, description=d.about)
+        for d in requests.dimensions_of(domain)
+        if d.name is not None
+    }
+    return strawberry.enum(cast(type[Enum], Enum(name, members)), description=description)
 
 
-_WORKSPACES = "Per workspace (entity id: the workspace UUID)."
-_REPOS = "Per repository (entity id: the repository UUID)."
-_BUCKETS = "Per storage bucket (entity id: the bucket id, the same as `bucketId`)."
-_NODES = "Per bridge node (entity id: the node id)."
-_MODELS = "Per LLM model (entity id: the model name, e.g. `gpt-4o`)."
-_USERS = "Per user (entity id: the user id, the same as `userId`)."
-
-
-@strawberry.enum(
-    description="How to break storage statistics down (providers: see `StorageStats.providers`)."
-)
-class StorageBreakdownBy(Enum):
-    WORKSPACES = strawberry.enum_value("workspaces", description=_WORKSPACES)
-    REPOS = strawberry.enum_value("repos", description=_REPOS)
-    BUCKETS = strawberry.enum_value("buckets", description=_BUCKETS)
-    NODES = strawberry.enum_value("nodes", description=_NODES)
-
-
-@strawberry.enum(description="How to break AI gateway statistics down.")
-class AiBreakdownBy(Enum):
-    WORKSPACES = strawberry.enum_value("workspaces", description=_WORKSPACES)
-    REPOS = strawberry.enum_value("repos", description=_REPOS)
-    MODELS = strawberry.enum_value("models", description=_MODELS)
-    PROVIDERS = strawberry.enum_value("providers", description="Per LLM provider (entity id: e.g. `openai`).")
-    NODES = strawberry.enum_value("nodes", description=_NODES)
-    AI_CONFIGS = strawberry.enum_value(
-        "aiConfigs", description="Per AI configuration (entity id: the same as `aiLlmId`)."
+if TYPE_CHECKING:
+    Window = Enum
+    BucketSize = Enum
+    StorageBreakdownBy = Enum
+    AiBreakdownBy = Enum
+    PrivateChatBreakdownBy = Enum
+    PolicyBreakdownBy = Enum
+    CreditBreakdownBy = Enum
+else:
+    Window = _spans(
+        "Window", resources.WINDOWS, "The period that ends now and reaches back by the given length."
     )
-
-
-@strawberry.enum(description="How to break private-chat statistics down.")
-class PrivateChatBreakdownBy(Enum):
-    MODELS = strawberry.enum_value("models", description=_MODELS)
-    USERS = strawberry.enum_value(
-        "users", description=_USERS + " `PrivateChatStats.users` adds conversations and last activity."
+    BucketSize = _spans(
+        "BucketSize",
+        resources.BUCKET_SIZES,
+        f"The width of one series bucket. A window takes a size only if it holds at most"
+        f" {resources.MAX_POINTS:,} buckets of it (5 and 10 minutes: up to 7 days; 1 hour: up to 90 days).",
     )
-
-
-@strawberry.enum(description="How to break policy statistics down.")
-class PolicyBreakdownBy(Enum):
-    RULES = strawberry.enum_value("rules", description="Per policy rule (entity id: the same as `ruleId`).")
-    USERS = strawberry.enum_value("users", description=_USERS)
-
-
-@strawberry.enum(description="How to break credit statistics down.")
-class CreditBreakdownBy(Enum):
-    WORKSPACES = strawberry.enum_value("workspaces", description=_WORKSPACES)
-    REPOS = strawberry.enum_value("repos", description=_REPOS)
-    MODELS = strawberry.enum_value("models", description=_MODELS + " Covers AI credits.")
-    PROVIDERS = strawberry.enum_value(
-        "providers",
-        description="Per provider: the LLM provider for AI credits, the storage provider for storage.",
+    StorageBreakdownBy = _breakdown_by(
+        "StorageBreakdownBy",
+        "storage",
+        "How to break storage statistics down (providers: see `StorageStats.providers`).",
     )
-    BUCKETS = strawberry.enum_value("buckets", description=_BUCKETS + " Covers storage credits.")
+    AiBreakdownBy = _breakdown_by("AiBreakdownBy", "ai", "How to break AI gateway statistics down.")
+    PrivateChatBreakdownBy = _breakdown_by(
+        "PrivateChatBreakdownBy", "privateChat", "How to break private-chat statistics down."
+    )
+    PolicyBreakdownBy = _breakdown_by("PolicyBreakdownBy", "policies", "How to break policy statistics down.")
+    CreditBreakdownBy = _breakdown_by("CreditBreakdownBy", "credits", "How to break credit statistics down.")

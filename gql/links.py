@@ -2,7 +2,8 @@
 
 A breakdown by repos returns, on each entity, ``repo { id }``: a reference that other subgraphs
 complete with names, owners and the rest. A link is null when the breakdown is by another
-dimension. Each link is a small mixin, so an entity type lists the links its breakdowns can have.
+dimension (which ``by`` links to which type: ``resolvers.requests.DIMENSIONS``). Each link is a
+small mixin, so an entity type lists the links its breakdowns can have.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from resolvers import requests
+
 if TYPE_CHECKING:
-    from gql.entities import AiConfig, Bucket, Model, PolicyRule, Repo, User, Workspace
+    from gql.federated import AiConfig, Bucket, Model, PolicyRule, Repo, User, Workspace
 
-ENTITIES = "gql.entities"
+ENTITIES = "gql.federated"
 
 
-def _link(self: Any, by: str, type_name: str) -> Any:
-    if self.by != by:
+def _link(self: Any, type_name: str) -> Any:
+    if self.by != requests.linked_by(type_name):
         return None
-    from gql import entities
+    from gql import federated
 
-    return getattr(entities, type_name)(id=strawberry.ID(self.payload.id))
+    return getattr(federated, type_name)(id=strawberry.ID(self.payload.id))
 
 
 @strawberry.type
@@ -31,7 +34,7 @@ class LinksWorkspace:
 
     @strawberry.field(description="This workspace, when the breakdown is by workspaces; else null.")
     def workspace(self) -> Annotated[Workspace, strawberry.lazy(ENTITIES)] | None:
-        result: Workspace | None = _link(self, "workspaces", "Workspace")
+        result: Workspace | None = _link(self, "Workspace")
         return result
 
 
@@ -41,7 +44,7 @@ class LinksRepo:
 
     @strawberry.field(description="This repo, when the breakdown is by repos; else null.")
     def repo(self) -> Annotated[Repo, strawberry.lazy(ENTITIES)] | None:
-        result: Repo | None = _link(self, "repos", "Repo")
+        result: Repo | None = _link(self, "Repo")
         return result
 
 
@@ -51,7 +54,7 @@ class LinksBucket:
 
     @strawberry.field(description="This bucket, when the breakdown is by buckets; else null.")
     def bucket(self) -> Annotated[Bucket, strawberry.lazy(ENTITIES)] | None:
-        result: Bucket | None = _link(self, "buckets", "Bucket")
+        result: Bucket | None = _link(self, "Bucket")
         return result
 
 
@@ -61,7 +64,7 @@ class LinksModel:
 
     @strawberry.field(description="This model, when the breakdown is by models; else null.")
     def model(self) -> Annotated[Model, strawberry.lazy(ENTITIES)] | None:
-        result: Model | None = _link(self, "models", "Model")
+        result: Model | None = _link(self, "Model")
         return result
 
 
@@ -73,7 +76,7 @@ class LinksAiConfig:
         description="This AI configuration, when the breakdown is by AI configurations; else null."
     )
     def aiConfig(self) -> Annotated[AiConfig, strawberry.lazy(ENTITIES)] | None:
-        result: AiConfig | None = _link(self, "aiConfigs", "AiConfig")
+        result: AiConfig | None = _link(self, "AiConfig")
         return result
 
 
@@ -83,7 +86,7 @@ class LinksUser:
 
     @strawberry.field(description="This user, when the breakdown is by users; else null.")
     def user(self) -> Annotated[User, strawberry.lazy(ENTITIES)] | None:
-        result: User | None = _link(self, "users", "User")
+        result: User | None = _link(self, "User")
         return result
 
 
@@ -93,5 +96,5 @@ class LinksPolicyRule:
 
     @strawberry.field(description="This policy rule, when the breakdown is by rules; else null.")
     def rule(self) -> Annotated[PolicyRule, strawberry.lazy(ENTITIES)] | None:
-        result: PolicyRule | None = _link(self, "rules", "PolicyRule")
+        result: PolicyRule | None = _link(self, "PolicyRule")
         return result

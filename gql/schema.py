@@ -1,8 +1,7 @@
 """The schema: ``stats`` and ``legacy`` at the root, our scalars, and the error policy.
 
-Errors the gateway raises on purpose carry a code and go out as written. Anything else is a bug:
-it is logged with its traceback and reaches the client only as ``INTERNAL_SERVER_ERROR``, with
-no internals.
+Every error leaves through ``gql.errors``: the gateway's own failures with their code, anything
+else (a bug) logged with its traceback and masked as ``INTERNAL_SERVER_ERROR``.
 """
 
 from __future__ import annotations
@@ -19,12 +18,12 @@ from strawberry.extensions.tracing.apollo_federation import ApolloFederationTrac
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from gql.entities import ENTITY_TYPES
-from gql.legacy import Legacy
+from gql.errors import is_bug, public_error
+from gql.federated import ENTITY_TYPES
+from gql.legacy_types import Legacy
 from gql.scalars import SCALARS
-from gql.stats import Stats, resolve_stats
+from gql.stats_root import Stats, resolve_stats
 from resolvers.context import RequestContext
-from resolvers.errors import INTERNAL_SERVER_ERROR, GatewayError
 
 log = logging.getLogger("gql")
 
@@ -41,20 +40,15 @@ class Query:
         return Legacy()
 
 
-def _is_expected(error: GraphQLError) -> bool:
-    original = error.original_error
-    return original is None or isinstance(original, GatewayError | GraphQLError)
-
-
 class GatewayErrors(SchemaExtension):
-    """Masks unexpected errors and, on request, reports the upstream calls in ``extensions``."""
+    """Gives every error its public form and, on request, reports the upstream calls in ``extensions``."""
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is None or not result.errors:
             return
-        result.errors = [error if _is_expected(error) else _masked(error) for error in result.errors]
+        result.errors = [public_error(error) for error in result.errors]
 
     def get_results(self) -> dict[str, object]:
         context = self.execution_context.context
@@ -63,24 +57,15 @@ class GatewayErrors(SchemaExtension):
         return {}
 
 
-def _masked(error: GraphQLError) -> GraphQLError:
-    return GraphQLError(
-        "Internal error in the gateway; the rest of the response is unaffected.",
-        nodes=error.nodes,
-        path=error.path,
-        extensions={"code": INTERNAL_SERVER_ERROR},
-    )
-
-
 class GatewaySchema(strawberry.federation.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         for error in errors:
-            if _is_expected(error):
-                log.debug("request error: %s", error.message)
-            else:
+            if is_bug(error):
                 log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+            else:
+                log.debug("request error: %s", error.message)
 
 
 @functools.cache

@@ -1,54 +1,93 @@
-"""Gateway settings, from the environment (the CLI passes overrides)."""
+"""The gateway's settings: read once at the edge, checked, and passed down as one value.
+
+``GatewaySettings.from_env`` is the only reader of the ``FLASHBACK_*`` variables of the gateway.
+An invalid or out-of-range value is a ``SettingsError`` whose one line names the variable and what
+it accepts; the command prints that line and exits with status 2. Worker processes get the checked
+settings from the command that started them (``to_launch``/``from_launch``), not from the
+environment again.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gql.graphiql import default_folder
 
 DEMO_TOKEN = "demo"
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+def _env(name: str, about: str, **bounds: Any) -> Any:
+    return Field(validation_alias=name, description=about, **bounds)
 
 
-def _batching(value: str | None) -> str:
-    choice = (value or "auto").strip().lower()
-    if choice not in {"auto", "never", "always"}:
-        raise ValueError(f"FLASHBACK_ENTITY_BATCHING must be auto, never or always, not {value!r}")
-    return choice
+class SettingsError(ValueError):
+    """One line for an operator: which variable is wrong and what it accepts."""
 
 
-@dataclass(frozen=True, slots=True)
-class GatewaySettings:
+class GatewaySettings(BaseModel):
     """``api_url`` None means: run the local backend in-process and default to the demo token."""
 
-    api_url: str | None = None
-    service_token: str | None = None
-    timeout_seconds: float = 15.0
-    concurrency: int = 8
-    report_upstream: bool = False
-    entity_batching: str = "auto"
-    federation_tracing: bool = False
-    graphiql_folder: Path = field(default_factory=default_folder)
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    host: str = _env("FLASHBACK_GQL_HOST", "Address to listen on.", default="127.0.0.1")
+    port: int = _env("FLASHBACK_GQL_PORT", "Port to listen on.", default=8000, ge=0, le=65_535)
+    workers: int = _env(
+        "FLASHBACK_GQL_WORKERS", "Worker processes (uvloop and httptools above 1).", default=1, ge=1, le=64
+    )
+    api_url: str | None = _env(
+        "FLASHBACK_API_URL", "The upstream's base URL; unset runs the local backend in-process.", default=None
+    )
+    service_token: str | None = Field(
+        default=None,
+        validation_alias="FLASHBACK_API_TOKEN",
+        description="Token for callers that send none (with FLASHBACK_API_URL).",
+        repr=False,
+    )
+    timeout_seconds: float = _env(
+        "FLASHBACK_API_TIMEOUT", "Seconds per upstream call.", default=15.0, gt=0, le=300
+    )
+    concurrency: int = _env(
+        "FLASHBACK_UPSTREAM_CONCURRENCY",
+        "Upstream calls at once per GraphQL request.",
+        default=8,
+        ge=1,
+        le=256,
+    )
+    report_upstream: bool = _env(
+        "FLASHBACK_REPORT_UPSTREAM", "Report upstream calls in every response.", default=False
+    )
+    entity_batching: Literal["auto", "never", "always"] = _env(
+        "FLASHBACK_ENTITY_BATCHING", "When federated entities share a breakdown.", default="auto"
+    )
+    federation_tracing: bool = _env(
+        "FLASHBACK_FEDERATION_TRACING", "Answer FTV1 trace requests.", default=False
+    )
+    graphiql_folder: Path = _env(
+        "FLASHBACK_GRAPHIQL_DIR", "Where GraphiQL's files are installed.", default_factory=default_folder
+    )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
-        env = os.environ if env is None else env
-        return cls(
-            api_url=(env.get("FLASHBACK_API_URL") or None),
-            service_token=(env.get("FLASHBACK_API_TOKEN") or None),
-            timeout_seconds=float(env.get("FLASHBACK_API_TIMEOUT", "15")),
-            concurrency=int(env.get("FLASHBACK_UPSTREAM_CONCURRENCY", "8")),
-            report_upstream=_flag(env.get("FLASHBACK_REPORT_UPSTREAM")),
-            entity_batching=_batching(env.get("FLASHBACK_ENTITY_BATCHING")),
-            federation_tracing=_flag(env.get("FLASHBACK_FEDERATION_TRACING")),
-            graphiql_folder=Path(env.get("FLASHBACK_GRAPHIQL_DIR") or default_folder()),
-        )
+    def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
+        """The settings from ``FLASHBACK_*`` variables; an empty variable counts as unset."""
+        names = {field.validation_alias for field in cls.model_fields.values()}
+        given = {name: value.strip() for name, value in env.items() if name in names and value.strip()}
+        try:
+            return cls.model_validate(given)
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc, given)) from None
+
+    def to_launch(self) -> str:
+        """The checked settings as JSON, for worker processes (``from_launch``)."""
+        return self.model_dump_json()
+
+    @classmethod
+    def from_launch(cls, text: str) -> GatewaySettings:
+        return cls.model_validate_json(text)
 
     def authorization(self, header: str | None) -> str | None:
         """The Authorization to send upstream: the caller's, else the service or demo token."""
@@ -57,3 +96,24 @@ class GatewaySettings:
         if self.api_url is None:
             return f"Bearer {DEMO_TOKEN}"
         return f"Bearer {self.service_token}" if self.service_token else None
+
+
+def _allowed(name: str) -> str:
+    field = next(f for f in GatewaySettings.model_fields.values() if f.validation_alias == name)
+    low = next((m for m in field.metadata if isinstance(m, annotated_types.Ge | annotated_types.Gt)), None)
+    high = next((m for m in field.metadata if isinstance(m, annotated_types.Le)), None)
+    if field.annotation is bool:
+        return "1, true, yes or on; 0, false, no or off"
+    if get_origin(field.annotation) is Literal:
+        *others, last = get_args(field.annotation)
+        return f"{', '.join(others)} or {last}"
+    if low is not None and high is not None:
+        start = f"{low.ge}" if isinstance(low, annotated_types.Ge) else f"more than {low.gt}"
+        return f"{start} to {high.le}"
+    return "see the settings table in README.md"
+
+
+def _describe(error: ValidationError, given: Mapping[str, str]) -> str:
+    first = error.errors()[0]
+    name = str(first["loc"][0])
+    return f"{name}={given.get(name, '')!r} is not valid ({first['msg'].lower()}); allowed: {_allowed(name)}"

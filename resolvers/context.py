@@ -1,26 +1,31 @@
-"""What one GraphQL request carries: its loader, its credentials' verdict and its call log."""
+"""What one GraphQL request carries: its loaders, its credentials' verdict and its call log."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from resolvers.errors import UNAUTHENTICATED, GatewayError
+from resolvers.client import CallLog, UpstreamClient
+from resolvers.entity_batch import EntitySeriesLoader
+from resolvers.errors import MissingCredentials
 from resolvers.loaders import UpstreamLoader
-from resolvers.upstream import CallLog, UpstreamClient
+
+
+@dataclass(frozen=True, slots=True)
+class Loaders:
+    """The per-request loaders: REST calls, and many entities' series answered together."""
+
+    upstream: UpstreamLoader
+    entity_series: EntitySeriesLoader
 
 
 @dataclass(slots=True)
 class RequestContext:
-    """Built per request; ``loader`` is None when the request carries no credentials at all."""
+    """Built per request; ``loaders`` is None when the request carries no credentials at all."""
 
-    loader: UpstreamLoader | None
+    loaders: Loaders | None
     report_upstream: bool = False
     log: CallLog = field(default_factory=CallLog)
-    # "auto": by the rule in resolvers.entity_batch; "never": per entity; "always": by breakdown
-    entity_batching: str = "auto"
     request: object | None = None  # the HTTP request, for extensions that read its headers
-    batchers: dict[str, Any] = field(default_factory=dict)  # per-request loaders built on ``loader``
 
     @classmethod
     def create(
@@ -32,15 +37,16 @@ class RequestContext:
         entity_batching: str = "auto",
         request: object | None = None,
     ) -> RequestContext:
+        """``entity_batching``: "auto" by the rule in resolvers.entity_batch, "never" or "always"."""
         log = CallLog()
-        loader = None if authorization is None else UpstreamLoader(client, authorization, concurrency, log)
-        return cls(loader, report_upstream, log, entity_batching, request)
+        loaders = None
+        if authorization is not None:
+            upstream = UpstreamLoader(client, authorization, concurrency, log)
+            loaders = Loaders(upstream, EntitySeriesLoader(upstream, entity_batching))
+        return cls(loaders, report_upstream, log, request)
 
-    def upstream(self) -> UpstreamLoader:
-        if self.loader is None:
-            raise GatewayError(
-                UNAUTHENTICATED,
-                "No credentials: send 'Authorization: Bearer <token>' (or run the gateway with"
-                " FLASHBACK_API_TOKEN set).",
-            )
-        return self.loader
+    def require_loaders(self) -> Loaders:
+        """The loaders, or ``MissingCredentials`` when there is no token to send upstream."""
+        if self.loaders is None:
+            raise MissingCredentials()
+        return self.loaders

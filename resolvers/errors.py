@@ -1,37 +1,61 @@
-"""The errors a client can act on, each with a stable ``extensions.code``.
+"""What can go wrong below the GraphQL layer, as types that say what happened.
 
-They are GraphQL errors from the start, so a resolver that raises one loses only its own field
-(and what depends on it), and the message reaches the client as written here: never an upstream
-body beyond a 400's message, never a header, never a stack trace.
+    GatewayFailure
+    ├── BadInput                 the caller's arguments, refused before any upstream call
+    ├── MissingCredentials       no token to send upstream
+    └── UpstreamFailure          the upstream did not give what was asked
+        ├── UpstreamStatus       it answered with an error status (with its message and error_code)
+        ├── UpstreamTimeout      it did not answer in time
+        ├── UpstreamUnreachable  it could not be reached, or broke the connection
+        └── MalformedBody        it answered, with a body outside its contract (what is wrong)
+
+Nothing here knows GraphQL: ``gql.errors`` is the one place that turns each of these into a
+GraphQL error with a stable ``extensions.code`` and a message a client can act on.
 """
 
 from __future__ import annotations
 
-from graphql import GraphQLError
 
-BAD_USER_INPUT = "BAD_USER_INPUT"
-UNAUTHENTICATED = "UNAUTHENTICATED"
-FORBIDDEN = "FORBIDDEN"
-NOT_FOUND = "NOT_FOUND"
-UPSTREAM_ERROR = "UPSTREAM_ERROR"
-INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+class GatewayFailure(Exception):
+    """The base of every failure the gateway expects; anything else is a bug."""
 
 
-class GatewayError(GraphQLError):
-    """An error with a code; ``status`` is the upstream's HTTP status where it answered."""
+class BadInput(GatewayFailure):
+    """Arguments the caller must change; the message says what to fix."""
 
-    def __init__(self, code: str, message: str, status: int | None = None) -> None:
-        extensions: dict[str, object] = {"code": code}
-        if status is not None:
-            extensions["http"] = {"status": status}
-        super().__init__(message, extensions=extensions)
-        self.code = code
+
+class MissingCredentials(GatewayFailure):
+    """The request carries no token and the gateway has none to send for it."""
+
+
+class UpstreamFailure(GatewayFailure):
+    """The upstream did not give what was asked. ``status`` is its HTTP status, if it answered."""
+
+    status: int | None = None
+
+
+class UpstreamStatus(UpstreamFailure):
+    """An answer with an error status; ``message`` and ``error_code`` are the upstream's own, if sent."""
+
+    def __init__(self, status: int, message: str | None, error_code: str | None) -> None:
+        super().__init__(f"HTTP {status}")
         self.status = status
+        self.message = message
+        self.error_code = error_code
 
 
-def bad_input(message: str) -> GatewayError:
-    return GatewayError(BAD_USER_INPUT, message)
+class UpstreamTimeout(UpstreamFailure):
+    """No answer within the call's timeout."""
 
 
-class MalformedBody(ValueError):
-    """An upstream body that is not the JSON the contract describes."""
+class UpstreamUnreachable(UpstreamFailure):
+    """The connection could not be made or broke before a whole answer arrived."""
+
+
+class MalformedBody(UpstreamFailure):
+    """An answer whose body is not the JSON the contract describes; the text says what is wrong."""
+
+    def __init__(self, problem: str, status: int | None = 200) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.status = status

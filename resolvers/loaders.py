@@ -1,9 +1,9 @@
 """Per-request access to the upstream: every REST call of one GraphQL operation goes through here.
 
-A Strawberry ``DataLoader`` keyed by (path, normalised parameters, credentials) makes identical
-requests anywhere in the operation (aliases, fragments, repeated fields) share one HTTP call, and
-sends all the loads of one tick concurrently, at most ``concurrency`` at a time. Bodies are parsed
-into typed payloads inside the load, so each is parsed once however many fields read it.
+A Strawberry ``DataLoader`` keyed by (request, credentials) makes identical requests anywhere in
+the operation (aliases, fragments, repeated fields) share one HTTP call, and sends all the loads
+of one tick concurrently, at most ``concurrency`` at a time. Bodies are parsed into typed payloads
+inside the load, so each is parsed once however many fields read it.
 
 A breakdown asked for without series is served by the same breakdown with series when the
 operation asks for that too (in the same tick, or already loaded), since the latter holds all of
@@ -19,31 +19,21 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from resolvers.errors import UPSTREAM_ERROR, GatewayError, MalformedBody
-from resolvers.upstream import CallLog, Params, UpstreamClient
+from resolvers.client import CallLog, UpstreamClient
+from resolvers.requests import RestRequest
 
 Parser = Callable[[object], Any]
-SERIES_PARAM = "includeSeries"
 
 
 @dataclass(frozen=True, slots=True)
 class RestKey:
-    path: str
-    params: Params
+    request: RestRequest
     credentials: str
     parser: Parser = field(compare=False, hash=False)
 
     def with_series(self) -> RestKey | None:
-        """The key of the same breakdown with series, if this one is a breakdown without."""
-        if (SERIES_PARAM, "false") not in self.params:
-            return None
-        params = tuple((k, "true" if k == SERIES_PARAM else v) for k, v in self.params)
-        return RestKey(self.path, params, self.credentials, self.parser)
-
-
-def normalise(params: dict[str, str | None]) -> Params:
-    """Drop unset values and keep the client's order, so equal requests make equal keys."""
-    return tuple((k, v) for k, v in params.items() if v is not None)
+        twin = self.request.with_series()
+        return None if twin is None else RestKey(twin, self.credentials, self.parser)
 
 
 class UpstreamLoader:
@@ -56,8 +46,8 @@ class UpstreamLoader:
         self._slots = asyncio.Semaphore(concurrency)
         self._loader: DataLoader[RestKey, Any] = DataLoader(self._load_batch)
 
-    async def load(self, path: str, params: Params, parser: Parser) -> Any:
-        key = RestKey(path, params, self.authorization, parser)
+    async def load(self, request: RestRequest, parser: Parser) -> Any:
+        key = RestKey(request, self.authorization, parser)
         twin = key.with_series()
         if twin is not None and self._loader.cache_map.get(twin) is not None:
             key = twin
@@ -73,12 +63,5 @@ class UpstreamLoader:
 
     async def _fetch(self, key: RestKey) -> Any:
         async with self._slots:
-            body = await self.client.get(key.path, key.params, key.credentials, self.log)
-        try:
-            return key.parser(body)
-        except MalformedBody as exc:
-            raise GatewayError(
-                UPSTREAM_ERROR,
-                f"The statistics API sent a body that does not match its contract ({exc}).",
-                200,
-            ) from exc
+            body = await self.client.get(key.request, key.credentials, self.log)
+        return key.parser(body)

@@ -2,7 +2,7 @@
 
 One table says, for every V2 path, which metrics its series and totals carry (and which of them
 are fractional), so the body parser, the row and column forms and the gateway's own summaries all
-agree with the contract (CONTRACT.md §2.7) in one place.
+agree with the contract (docs/upstream-contract.md §2.7) in one place.
 """
 
 from __future__ import annotations
@@ -74,17 +74,54 @@ CREDITS = Domain(
 
 DOMAINS = (STORAGE, AI, PRIVATE_CHAT, POLICIES, POLICY_TOKENS, CREDITS)
 
-# Wire values of the shared enumerations (CONTRACT.md §2.1) and the bucket rule the upstream
+
+def domain(name: str) -> Domain:
+    return next(d for d in DOMAINS if d.name == name)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A window or a bucket size: the upstream's value, its GraphQL name, its length, what it is."""
+
+    wire: str
+    name: str
+    seconds: int
+    about: str
+
+
+def _by_wire(*spans: Span) -> dict[str, Span]:
+    return {span.wire: span for span in spans}
+
+
+# The shared enumerations (docs/upstream-contract.md §2.1), and the bucket rule the upstream
 # applies: a window may hold at most MAX_POINTS buckets of the requested size.
-WINDOW_SECONDS = {
-    "24h": 86_400,
-    "7d": 7 * 86_400,
-    "30d": 30 * 86_400,
-    "90d": 90 * 86_400,
-    "180d": 180 * 86_400,
-    "365d": 365 * 86_400,
+SCOPES = ("org", "workspace", "repo")
+WINDOWS = _by_wire(
+    Span("24h", "LAST_24H", 86_400, "The last 24 hours (10-minute buckets by default)."),
+    Span("7d", "LAST_7D", 7 * 86_400, "The last 7 days (hourly buckets by default)."),
+    Span("30d", "LAST_30D", 30 * 86_400, "The last 30 days (daily buckets by default)."),
+    Span("90d", "LAST_90D", 90 * 86_400, "The last 90 days (daily buckets by default)."),
+    Span("180d", "LAST_180D", 180 * 86_400, "The last 180 days (daily buckets by default)."),
+    Span("365d", "LAST_365D", 365 * 86_400, "The last 365 days (daily buckets by default)."),
+)
+BUCKET_SIZES = _by_wire(
+    Span("5m", "MIN_5", 300, "5 minutes."),
+    Span("10m", "MIN_10", 600, "10 minutes."),
+    Span("1h", "HOUR_1", 3_600, "1 hour."),
+    Span("6h", "HOUR_6", 21_600, "6 hours."),
+    Span("12h", "HOUR_12", 43_200, "12 hours."),
+    Span("1d", "DAY_1", 86_400, "1 day (UTC)."),
+)
+# The resource filters and the ``meta.resourceFilter.type`` the upstream echoes for each (§2.4).
+FILTER_TYPES = {
+    "apiKeyId": "apiKey",
+    "bucketId": "bucket",
+    "model": "model",
+    "userId": "user",
+    "ruleId": "rule",
+    "aiLlmId": "aiLlm",
 }
-BUCKET_SECONDS = {"5m": 300, "10m": 600, "1h": 3_600, "6h": 21_600, "12h": 43_200, "1d": 86_400}
+RESOURCE_FILTER_TYPES = (*FILTER_TYPES.values(), "node")
 MAX_POINTS = 2_160
 LIMIT_MAX = 500
 OFFSET_MAX = 100_000
@@ -95,5 +132,5 @@ MONTHS_MAX = 24
 def bucket_sizes_for(window: str) -> list[str]:
     """The bucket sizes a window accepts, finest first."""
     return [
-        size for size, seconds in BUCKET_SECONDS.items() if WINDOW_SECONDS[window] // seconds <= MAX_POINTS
+        size for size, span in BUCKET_SIZES.items() if WINDOWS[window].seconds // span.seconds <= MAX_POINTS
     ]

@@ -135,8 +135,8 @@ def test_bucket_sizes_are_accepted_exactly_where_the_upstream_accepts_them(
 
 def test_the_finest_size_at_the_bucket_limit_is_accepted(gateway: Gateway) -> None:
     """90 days of hourly buckets is the largest series there is: exactly at the documented limit."""
-    window, size = enums.Window.LAST_90D, enums.BucketSize.HOUR_1
-    assert resources.WINDOW_SECONDS["90d"] // resources.BUCKET_SECONDS["1h"] == resources.MAX_POINTS
+    window, size = resources.WINDOWS["90d"], resources.BUCKET_SIZES["1h"]
+    assert window.seconds // size.seconds == resources.MAX_POINTS
     query = f"{{ stats(window: {window.name}, bucketSize: {size.name}) {{ ai {{ timeSeries {{ columns {{ ts }} }} }} }} }}"
     points = gateway.ok(query)["stats"]["ai"]["timeSeries"]["columns"]["ts"]
     assert len(points) >= resources.MAX_POINTS

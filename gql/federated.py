@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gql.domains import AiStats, CreditStats, PolicyStats, PrivateChatStats, StorageStats
+from gql.domain_types import AiStats, CreditStats, PolicyStats, PrivateChatStats, StorageStats
 from gql.enums import BucketSize, Scope, Window
-from gql.stats import Stats, make_selection
-from resolvers.errors import bad_input
+from gql.stats_root import Stats, make_selection
+from resolvers.errors import BadInput
 
 WindowArg = Annotated[Window, strawberry.argument(description="The period that ends now.")]
 BucketArg = Annotated[
@@ -27,7 +27,7 @@ BucketArg = Annotated[
 def _id(type_name: str, representation: dict[str, Any]) -> strawberry.ID:
     value = representation.get("id")
     if not isinstance(value, str) or not value:
-        raise bad_input(f"A {type_name} representation needs its key: a non-empty string `id`.")
+        raise BadInput(f"A {type_name} representation needs its key: a non-empty string `id`.")
     return strawberry.ID(value)
 
 

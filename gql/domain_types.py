@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from gql import metrics as m
+from gql import metric_types as m
 from gql.enums import (
     AiBreakdownBy,
     CreditBreakdownBy,
@@ -29,12 +29,12 @@ from gql.links import (
     LinksUser,
     LinksWorkspace,
 )
-from gql.selection import wants_entity_series
+from gql.lookahead import wants_entity_series
 from gql.series import Breakdown, BreakdownEntity, TimeSeries
-from gql.summaries import entity_summary, series_summary
-from resolvers import resources, stats
+from gql.summary_fields import entity_summary, series_summary
+from resolvers import requests, resources, v2_fields
 from resolvers.context import RequestContext
-from resolvers.errors import bad_input
+from resolvers.errors import BadInput
 from resolvers.resources import Domain
 
 # -- time series --------------------------------------------------------------------------------
@@ -227,17 +227,19 @@ BREAKDOWN = "The domain broken down by `by`; entity series are fetched only if s
 
 @strawberry.type
 class DomainStats:
-    selection: strawberry.Private[stats.Selection]
-    filters: strawberry.Private[stats.Filters]
+    selection: strawberry.Private[requests.Selection]
+    filters: strawberry.Private[requests.Filters]
 
     async def _series(self, info: Info, domain: Domain) -> Any:
         context: RequestContext = info.context
-        return await stats.time_series(context, domain, self.selection, self.filters)
+        return await v2_fields.time_series(context, domain, self.selection, self.filters)
 
     async def _breakdown(self, info: Info, domain: Domain, by: str, limit: int, offset: int) -> Any:
         context: RequestContext = info.context
-        request = stats.BreakdownRequest(by, limit, offset, wants_entity_series(info))
-        return await stats.breakdown(context, domain, self.selection, self.filters, request)
+        dimension = requests.dimension(domain.name, by)
+        page = requests.Page(limit, offset)
+        series = wants_entity_series(info)
+        return await v2_fields.breakdown(context, dimension, self.selection, self.filters, page, series)
 
 
 @strawberry.type(description="Storage gateway statistics (uploads, downloads, size, latency, requests).")
@@ -325,12 +327,12 @@ class PolicyStats(DomainStats):
     async def tokens(self, info: Info) -> PolicyTokenTimeSeries | None:
         given = [name for name, value in self.filters.items() if value is not None]
         if given:
-            raise bad_input(
+            raise BadInput(
                 f"policies.tokens takes no filter but policies got {', '.join(given)}; ask for tokens on"
                 " a `policies` field without arguments (an alias keeps both in one query)."
             )
         context: RequestContext = info.context
-        payload = await stats.time_series(context, resources.POLICY_TOKENS, self.selection, {})
+        payload = await v2_fields.time_series(context, resources.POLICY_TOKENS, self.selection, {})
         return PolicyTokenTimeSeries(payload=payload)
 
     @strawberry.field(description=BREAKDOWN)

@@ -1,7 +1,7 @@
 """The metrics of each domain in their three shapes: totals, a point (totals plus ``ts``) and
 columns (one list per metric), plus an enum naming them for ``summary(metric:)``.
 
-Field names are the upstream's camelCase names (CONTRACT.md §2.7); the descriptions live once,
+Field names are the upstream's camelCase names (docs/upstream-contract.md §2.7); the descriptions live once,
 in ``DOCS``, and every shape reads them from there.
 """
 

@@ -14,7 +14,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from gql.scalars import EpochSeconds, Long
-from resolvers import legacy, payloads
+from resolvers import legacy_fields, legacy_payloads, requests
 from resolvers.context import RequestContext
 
 Ids = list[strawberry.ID] | None
@@ -40,7 +40,7 @@ RAW = "The upstream record as it arrived (legacy field names, counts as strings)
 
 
 class LegacyRecordFields(Protocol):
-    """The fields ``payloads.StorageRecord`` and ``payloads.AiRecord`` share (both frozen)."""
+    """The fields ``legacy_payloads.StorageRecord`` and ``legacy_payloads.AiRecord`` share (both frozen)."""
 
     @property
     def ts(self) -> int: ...
@@ -89,7 +89,7 @@ class LegacyRecord:
     description="Storage traffic of one repo, bucket and bridge node in one day or 5-minute slot."
 )
 class LegacyStorageRecord(LegacyRecord):
-    record: strawberry.Private[payloads.StorageRecord]
+    record: strawberry.Private[legacy_payloads.StorageRecord]
 
     @strawberry.field(description="The storage bucket (`unitId` upstream).")
     def bucketId(self) -> strawberry.ID:
@@ -112,7 +112,7 @@ class LegacyStorageRecord(LegacyRecord):
     description="AI traffic of one conversation, repo, configuration and node in one day or 5-minute slot."
 )
 class LegacyAiRecord(LegacyRecord):
-    record: strawberry.Private[payloads.AiRecord]
+    record: strawberry.Private[legacy_payloads.AiRecord]
 
     @strawberry.field(description="The AI configuration (`aiLlmId`).")
     def aiLlmId(self) -> strawberry.ID:
@@ -189,7 +189,7 @@ class LegacyAiRecord(LegacyRecord):
 
 @strawberry.type(description="Totals of one AI configuration over the upstream's whole retention.")
 class LegacyAiConfigTotals:
-    totals: strawberry.Private[payloads.AiConfigTotals]
+    totals: strawberry.Private[legacy_payloads.AiConfigTotals]
 
     @strawberry.field(description="The AI configuration (`aiLlmId`).")
     def aiLlmId(self) -> strawberry.ID:
@@ -234,7 +234,7 @@ class LegacyAiConfigTotals:
 
 @strawberry.type(description="Credits of one month, or of all months of the histogram.")
 class CreditMonth:
-    row: strawberry.Private[payloads.CreditMonth]
+    row: strawberry.Private[legacy_payloads.CreditMonth]
 
     @strawberry.field(description="First instant of the month (UTC); null on the totals.")
     def month(self) -> datetime.datetime | None:
@@ -265,7 +265,7 @@ class CreditMonth:
 
 @strawberry.type(description="The monthly credit histogram, oldest month first, and its totals.")
 class CreditHistogram:
-    histogram: strawberry.Private[payloads.CreditHistogram]
+    histogram: strawberry.Private[legacy_payloads.CreditHistogram]
 
     @strawberry.field(description="One row per month, the current month last.")
     def months(self) -> list[CreditMonth]:
@@ -299,8 +299,8 @@ class AiRecordWhere:
         default=None, description="These conversations (`conversationUuid`)."
     )
 
-    def to_filter(self) -> legacy.AiRecordFilter:
-        return legacy.AiRecordFilter(
+    def to_filter(self) -> requests.AiRecordFilter:
+        return requests.AiRecordFilter(
             repo_ids=self.repoIds,
             ai_config_ids=self.aiLlmIds,
             api_key_ids=self.apiKeyIds,
@@ -333,8 +333,8 @@ class Legacy:
         ] = None,
     ) -> list[LegacyStorageRecord] | None:
         daily = resolution is Resolution.DAILY
-        dates = legacy.DateRange(startDate, endDate)
-        records = await legacy.storage_records(_context(info), daily, dates, repoIds, bucketIds, hosts)
+        dates = requests.DateRange(startDate, endDate)
+        records = await legacy_fields.storage_records(_context(info), daily, dates, repoIds, bucketIds, hosts)
         return [LegacyStorageRecord(record=r) for r in records]
 
     @strawberry.field(
@@ -351,8 +351,8 @@ class Legacy:
         ] = None,
     ) -> list[LegacyAiRecord] | None:
         daily = resolution is Resolution.DAILY
-        dates = legacy.DateRange(startDate, endDate)
-        records = await legacy.ai_records(
+        dates = requests.DateRange(startDate, endDate)
+        records = await legacy_fields.ai_records(
             _context(info), daily, dates, (where or AiRecordWhere()).to_filter()
         )
         return [LegacyAiRecord(record=r) for r in records]
@@ -365,7 +365,7 @@ class Legacy:
             strawberry.ID | None, strawberry.argument(description="Only this AI configuration.")
         ] = None,
     ) -> list[LegacyAiConfigTotals] | None:
-        totals = await legacy.ai_config_totals(_context(info), aiLlmId)
+        totals = await legacy_fields.ai_config_totals(_context(info), aiLlmId)
         return [LegacyAiConfigTotals(totals=t) for t in totals]
 
     @strawberry.field(
@@ -379,4 +379,4 @@ class Legacy:
             strawberry.argument(description="Months to cover, 1 to 24, the current one last (default 12)."),
         ] = None,
     ) -> CreditHistogram | None:
-        return CreditHistogram(histogram=await legacy.credit_histogram(_context(info), months))
+        return CreditHistogram(histogram=await legacy_fields.credit_histogram(_context(info), months))

@@ -6,10 +6,9 @@ from typing import Annotated
 
 import strawberry
 
-from gql.domains import AiStats, CreditStats, PolicyStats, PrivateChatStats, StorageStats
+from gql.domain_types import AiStats, CreditStats, PolicyStats, PrivateChatStats, StorageStats
 from gql.enums import BucketSize, Scope, Window, wire
-from resolvers import resources, stats
-from resolvers.errors import bad_input
+from resolvers import requests
 
 OptionalId = strawberry.ID | None
 
@@ -31,7 +30,7 @@ AI_CONFIG = _filter("Only this AI configuration (the upstream's `aiLlmId`).")
     " that apply to it; nothing is fetched until a series or breakdown below is selected."
 )
 class Stats:
-    selection: strawberry.Private[stats.Selection]
+    selection: strawberry.Private[requests.Selection]
 
     @strawberry.field(description="The scope asked for.")
     def scope(self) -> Scope:
@@ -117,12 +116,6 @@ def resolve_stats(
 
 def make_selection(
     scope: Scope, id: str | None, window: Window, bucketSize: BucketSize | None
-) -> stats.Selection:
+) -> requests.Selection:
     """The checked selection of a ``stats`` field, at the root or on a federated entity."""
-    if bucketSize is not None and wire(bucketSize) not in resources.bucket_sizes_for(wire(window)):
-        allowed = ", ".join(BucketSize(size).name for size in resources.bucket_sizes_for(wire(window)))
-        raise bad_input(
-            f"bucketSize {bucketSize.name} makes more than {resources.MAX_POINTS:,} buckets in window"
-            f" {window.name}; that window takes {allowed}, or leave bucketSize out for its default."
-        )
-    return stats.select(wire(scope), id, wire(window), None if bucketSize is None else wire(bucketSize))
+    return requests.select(wire(scope), id, wire(window), None if bucketSize is None else wire(bucketSize))

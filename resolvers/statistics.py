@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from resolvers.payloads import Number, Summary
+from resolvers.v2_payloads import Summary
+from resolvers.values import Number
 
 
 def _percentile(ordered: Sequence[Number], fraction: float) -> float:

@@ -11,7 +11,7 @@ import strawberry
 
 from gql.enums import wire
 from gql.series import Summary
-from resolvers.summary import summarize
+from resolvers.statistics import summarize
 
 _METRIC = "The metric to summarise; the gateway computes it from the series it already holds."
 

@@ -1,0 +1,95 @@
+"""The one boundary between the gateway's failures and the errors a GraphQL client reads.
+
+Every failure in ``resolvers.errors`` becomes an error with a stable ``extensions.code`` (and
+``extensions.http.status`` where the upstream answered) and a message that says what to do; the
+upstream's body reaches the client only as a 400's own message. Anything unexpected is a bug: it
+is masked as ``INTERNAL_SERVER_ERROR`` with no internals.
+"""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+
+from resolvers.errors import (
+    BadInput,
+    GatewayFailure,
+    MalformedBody,
+    MissingCredentials,
+    UpstreamStatus,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
+
+BAD_USER_INPUT = "BAD_USER_INPUT"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+NOT_FOUND = "NOT_FOUND"
+UPSTREAM_ERROR = "UPSTREAM_ERROR"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+_STATUS_CODES = {400: BAD_USER_INPUT, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND}
+_STATUS_MESSAGES = {
+    400: "The statistics API rejected the request as invalid.",
+    401: "The statistics API did not accept the credentials; send a valid token as"
+    " 'Authorization: Bearer <token>'.",
+    403: "The token may not read this scope, id or filter; ask with an id the token can see.",
+    404: "The statistics API has no such resource.",
+}
+
+
+def code_and_message(failure: GatewayFailure) -> tuple[str, str]:
+    """The public code and message of a failure."""
+    if isinstance(failure, BadInput):
+        return BAD_USER_INPUT, str(failure)
+    if isinstance(failure, MissingCredentials):
+        return (
+            UNAUTHENTICATED,
+            "No credentials: send 'Authorization: Bearer <token>' (or run the gateway with"
+            " FLASHBACK_API_TOKEN set).",
+        )
+    if isinstance(failure, UpstreamStatus):
+        if failure.status == 400 and failure.message:
+            return BAD_USER_INPUT, failure.message
+        if failure.status in _STATUS_CODES:
+            return _STATUS_CODES[failure.status], _STATUS_MESSAGES[failure.status]
+        return (
+            UPSTREAM_ERROR,
+            f"The statistics API failed with HTTP {failure.status}; the fields that need it are null."
+            " Retry later.",
+        )
+    if isinstance(failure, UpstreamTimeout):
+        return UPSTREAM_ERROR, "The statistics API did not answer in time; retry later."
+    if isinstance(failure, UpstreamUnreachable):
+        return UPSTREAM_ERROR, "The statistics API could not be reached or broke the connection."
+    if isinstance(failure, MalformedBody):
+        return (
+            UPSTREAM_ERROR,
+            f"The statistics API sent a body that does not match its contract ({failure.problem}).",
+        )
+    return UPSTREAM_ERROR, "The statistics API failed; the fields that need it are null."
+
+
+def public_error(error: GraphQLError) -> GraphQLError:
+    """The error as the client sees it: a failure mapped to its code, a bug masked."""
+    original = error.original_error
+    if isinstance(original, GatewayFailure):
+        code, message = code_and_message(original)
+        extensions: dict[str, object] = {"code": code}
+        status = getattr(original, "status", None)
+        if status is not None:
+            extensions["http"] = {"status": status}
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
+    if original is None or isinstance(original, GraphQLError):
+        return error
+    return GraphQLError(
+        "Internal error in the gateway; the rest of the response is unaffected.",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": INTERNAL_SERVER_ERROR},
+    )
+
+
+def is_bug(error: GraphQLError) -> bool:
+    """True for an error that no expected failure explains (it is logged with its traceback)."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GatewayFailure | GraphQLError)

@@ -1,0 +1,391 @@
+"""How a checked selection becomes a REST request: path and query string, in one place.
+
+The query string is built the way the upstream's official client builds it
+(docs/upstream-contract.md §1.4): parameters in the client's order, unset ones left out, booleans
+as ``true``/``false``, list filters comma-joined, instants as ``Date.toISOString()``. Loaders key
+calls by the ``RestRequest`` made here, so whatever predicts a document's calls (the cost model)
+asks this module too, and cannot drift from what is sent.
+
+This module also holds the table of breakdown dimensions: what each ``by`` of each domain is, its
+GraphQL name, the federated type its entities are, the filter that names one of them, and the
+extra totals or fields its answer carries. The GraphQL enums and links, entity batching and the
+breakdown parsers all derive from it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from resolvers import resources
+from resolvers.errors import BadInput
+from resolvers.resources import Domain, Metric
+
+Params = tuple[tuple[str, str], ...]
+Filters = Mapping[str, str | None]
+SERIES_PARAM = "includeSeries"
+
+
+@dataclass(frozen=True, slots=True)
+class RestRequest:
+    """One upstream call: equal requests are one call however many fields ask for them."""
+
+    path: str
+    params: Params
+
+    @property
+    def query(self) -> str:
+        """``key=value`` pairs form-encoded in order, commas in lists and colons in instants readable."""
+        return urlencode(self.params, safe=",:")
+
+    @property
+    def target(self) -> str:
+        """Path and query; the older ``/stats`` and ``/aistats`` calls always carry a ``?`` (§1.4b)."""
+        always = self.path.startswith(("/stats/", "/aistats/"))
+        return f"{self.path}?{self.query}" if self.params or always else self.path
+
+    def with_series(self) -> RestRequest | None:
+        """The same breakdown with entity series, if this one is a breakdown without them."""
+        if (SERIES_PARAM, "false") not in self.params:
+            return None
+        params = tuple((k, "true" if k == SERIES_PARAM else v) for k, v in self.params)
+        return RestRequest(self.path, params)
+
+
+def normalise(params: Mapping[str, str | None]) -> Params:
+    """Drop unset values and keep the client's order, so equal requests make equal keys."""
+    return tuple((k, v) for k, v in params.items() if v is not None)
+
+
+def join_list(values: Sequence[str] | None) -> str | None:
+    """Array filters go out as one comma-joined value; an empty list is left out (§1.4b)."""
+    return ",".join(values) if values else None
+
+
+def iso_instant(value: datetime.datetime | None) -> str | None:
+    """``Date.toISOString()``: UTC with milliseconds; a time without zone is taken as UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    utc = value.astimezone(datetime.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+# -- breakdown dimensions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    """One ``by`` of one domain's breakdown."""
+
+    domain: str  # resources.Domain.name
+    by: str  # the upstream's path segment and meta.breakdownBy
+    name: str | None  # its GraphQL enum member; None where the domain has a field of its own for it
+    about: str  # what one entity is, and what its id holds
+    entity_type: str | None = None  # the federated type its entities are, if any
+    scope: str | None = None  # the scope whose id names one entity (workspace, repo), if any
+    filter: str | None = None  # the resource filter that names one entity, if any
+    extra_totals: tuple[Metric, ...] = ()  # totals beyond the domain's metrics
+    fields: tuple[str, ...] = ()  # entity fields beside the totals
+
+    @property
+    def path(self) -> str:
+        return f"{resources.domain(self.domain).path}/breakdown/{self.by}"
+
+
+_WORKSPACES = "Per workspace (entity id: the workspace UUID)."
+_REPOS = "Per repository (entity id: the repository UUID)."
+_BUCKETS = "Per storage bucket (entity id: the bucket id, the same as `bucketId`)."
+_NODES = "Per bridge node (entity id: the node id)."
+_MODELS = "Per LLM model (entity id: the model name, e.g. `gpt-4o`)."
+_USERS = "Per user (entity id: the user id, the same as `userId`)."
+# Totals the private-chat users breakdown adds; ``lastActiveAt`` may be null (docs/backend.md).
+USER_TOTALS = (Metric("conversationsCount"),)
+OPTIONAL_USER_TOTALS = ("lastActiveAt",)
+
+
+def _workspaces(domain: str) -> Dimension:
+    return Dimension(domain, "workspaces", "WORKSPACES", _WORKSPACES, "Workspace", scope="workspace")
+
+
+def _repos(domain: str) -> Dimension:
+    return Dimension(domain, "repos", "REPOS", _REPOS, "Repo", scope="repo")
+
+
+DIMENSIONS: tuple[Dimension, ...] = (
+    _workspaces("storage"),
+    _repos("storage"),
+    Dimension("storage", "buckets", "BUCKETS", _BUCKETS, "Bucket", filter="bucketId"),
+    Dimension("storage", "nodes", "NODES", _NODES),
+    Dimension(
+        "storage",
+        "providers",
+        None,
+        "Per storage provider, with its kind, protocol and endpoint.",
+        fields=("provider", "protocol", "endpoint"),
+    ),
+    _workspaces("ai"),
+    _repos("ai"),
+    Dimension("ai", "models", "MODELS", _MODELS, "Model", filter="model"),
+    Dimension("ai", "providers", "PROVIDERS", "Per LLM provider (entity id: e.g. `openai`)."),
+    Dimension("ai", "nodes", "NODES", _NODES),
+    Dimension(
+        "ai",
+        "aiConfigs",
+        "AI_CONFIGS",
+        "Per AI configuration (entity id: the same as `aiLlmId`).",
+        "AiConfig",
+        filter="aiLlmId",
+    ),
+    Dimension("privateChat", "models", "MODELS", _MODELS, "Model", filter="model"),
+    Dimension(
+        "privateChat",
+        "users",
+        "USERS",
+        _USERS + " `PrivateChatStats.users` adds conversations and last activity.",
+        "User",
+        filter="userId",
+        extra_totals=USER_TOTALS,
+    ),
+    Dimension(
+        "policies",
+        "rules",
+        "RULES",
+        "Per policy rule (entity id: the same as `ruleId`).",
+        "PolicyRule",
+        filter="ruleId",
+    ),
+    Dimension("policies", "users", "USERS", _USERS, "User", filter="userId"),
+    _workspaces("credits"),
+    _repos("credits"),
+    Dimension("credits", "models", "MODELS", _MODELS + " Covers AI credits.", "Model"),
+    Dimension(
+        "credits",
+        "providers",
+        "PROVIDERS",
+        "Per provider: the LLM provider for AI credits, the storage provider for storage.",
+    ),
+    Dimension("credits", "buckets", "BUCKETS", _BUCKETS + " Covers storage credits.", "Bucket"),
+)
+
+
+def dimension(domain: str, by: str) -> Dimension:
+    return next(d for d in DIMENSIONS if d.domain == domain and d.by == by)
+
+
+def dimensions_of(domain: str) -> tuple[Dimension, ...]:
+    return tuple(d for d in DIMENSIONS if d.domain == domain)
+
+
+def linked_by(entity_type: str) -> str:
+    """The ``by`` whose entities are ``entity_type`` (the same in every domain that has it)."""
+    (by,) = {d.by for d in DIMENSIONS if d.entity_type == entity_type}
+    return by
+
+
+# -- the V2 statistics --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The root arguments of ``stats``, in wire form and already checked."""
+
+    scope: str
+    scope_id: str | None
+    window: str
+    bucket_size: str | None
+
+    def params(self) -> dict[str, str | None]:
+        return {
+            "scope": self.scope,
+            "id": self.scope_id,
+            "window": self.window,
+            "timeBucketSize": self.bucket_size,
+        }
+
+
+def select(scope: str, scope_id: str | None, window: str, bucket_size: str | None) -> Selection:
+    """The checked selection: an id where the scope needs one, a bucket size the window takes."""
+    if bucket_size is not None and bucket_size not in resources.bucket_sizes_for(window):
+        allowed = ", ".join(resources.BUCKET_SIZES[size].name for size in resources.bucket_sizes_for(window))
+        raise BadInput(
+            f"bucketSize {resources.BUCKET_SIZES[bucket_size].name} makes more than {resources.MAX_POINTS:,}"
+            f" buckets in window {resources.WINDOWS[window].name}; that window takes {allowed}, or leave"
+            " bucketSize out for its default."
+        )
+    if scope != "org" and not scope_id:
+        raise BadInput(f'scope {scope.upper()} needs the id of the {scope}; pass id: "<{scope} uuid>".')
+    return Selection(scope, scope_id or None, window, bucket_size)
+
+
+def checked_filters(domain: Domain, filters: Filters) -> dict[str, str | None]:
+    """The domain's filters in the client's order; a filter the domain does not take is refused."""
+    unknown = [name for name, value in filters.items() if value is not None and name not in domain.filters]
+    if unknown:
+        accepted = ", ".join(domain.filters) or "no filter"
+        raise BadInput(f"{domain.name} does not take {', '.join(unknown)}; it takes {accepted}.")
+    return {name: filters.get(name) for name in domain.filters}
+
+
+def time_series(domain: Domain, selection: Selection, filters: Filters) -> RestRequest:
+    return RestRequest(domain.path, normalise({**selection.params(), **checked_filters(domain, filters)}))
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    limit: int
+    offset: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= resources.LIMIT_MAX:
+            raise BadInput(f"limit must be between 1 and {resources.LIMIT_MAX}; got {self.limit}.")
+        if not 0 <= self.offset <= resources.OFFSET_MAX:
+            raise BadInput(f"offset must be between 0 and {resources.OFFSET_MAX}; got {self.offset}.")
+
+
+def breakdown(
+    dimension: Dimension, selection: Selection, filters: Filters, page: Page, series: bool
+) -> RestRequest:
+    params = {
+        **selection.params(),
+        SERIES_PARAM: "true" if series else "false",
+        "limit": str(page.limit),
+        "offset": str(page.offset),
+        **checked_filters(resources.domain(dimension.domain), filters),
+    }
+    return RestRequest(dimension.path, normalise(params))
+
+
+# -- many entities' series from one breakdown ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySeries:
+    """One entity's time series, and everything that must match for entities to share a breakdown."""
+
+    domain: Domain
+    scope: str
+    window: str
+    bucket_size: str | None
+    dimension: Dimension
+    entity_id: str
+
+    def group(self) -> tuple[object, ...]:
+        return (self.domain.name, self.scope, self.window, self.bucket_size, self.dimension)
+
+    def scoped(self) -> RestRequest:
+        """The entity's own call: its scope's id, or its filter at org scope."""
+        if self.dimension.filter is None:
+            selection = Selection(self.scope, self.entity_id, self.window, self.bucket_size)
+            return time_series(self.domain, selection, {})
+        selection = Selection(self.scope, None, self.window, self.bucket_size)
+        return time_series(self.domain, selection, {self.dimension.filter: self.entity_id})
+
+    def whole(self, page: Page, series: bool) -> RestRequest:
+        """A page of the org-wide breakdown that holds every entity of the group."""
+        return breakdown(
+            self.dimension, Selection("org", None, self.window, self.bucket_size), {}, page, series
+        )
+
+
+def _batchable(domain: Domain, dimension: Dimension) -> bool:
+    """A breakdown can stand in for scoped series only where its entities carry every series metric."""
+    return domain.breakdown_metrics is None and dimension.domain == domain.name
+
+
+def entity_series(domain: Domain, selection: Selection, filters: Filters) -> EntitySeries | None:
+    """The batchable form of a time-series request, or None if no breakdown can answer it."""
+    checked = checked_filters(domain, filters)
+    given = {name: value for name, value in checked.items() if value is not None}
+    if selection.scope_id and not given:
+        for candidate in dimensions_of(domain.name):
+            if candidate.scope == selection.scope and _batchable(domain, candidate):
+                return EntitySeries(
+                    domain,
+                    selection.scope,
+                    selection.window,
+                    selection.bucket_size,
+                    candidate,
+                    selection.scope_id,
+                )
+    if selection.scope == "org" and selection.scope_id is None and len(given) == 1:
+        ((param, value),) = given.items()
+        for candidate in dimensions_of(domain.name):
+            if candidate.filter == param and _batchable(domain, candidate):
+                return EntitySeries(domain, "org", selection.window, selection.bucket_size, candidate, value)
+    return None
+
+
+# -- the older endpoints ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    start: datetime.datetime | None
+    end: datetime.datetime | None
+
+    def params(self) -> dict[str, str | None]:
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise BadInput("startDate is after endDate; swap them.")
+        return {"startDate": iso_instant(self.start), "endDate": iso_instant(self.end)}
+
+
+def storage_records(
+    daily: bool,
+    dates: DateRange,
+    repo_ids: Sequence[str] | None,
+    bucket_ids: Sequence[str] | None,
+    hosts: Sequence[str] | None,
+) -> RestRequest:
+    params = {
+        **dates.params(),
+        "repoId": join_list(repo_ids),
+        "bucketId": join_list(bucket_ids),
+        "hosts": join_list(hosts),
+    }
+    return RestRequest("/stats/daily" if daily else "/stats/minute", normalise(params))
+
+
+@dataclass(frozen=True, slots=True)
+class AiRecordFilter:
+    repo_ids: Sequence[str] | None = None
+    ai_config_ids: Sequence[str] | None = None
+    api_key_ids: Sequence[str] | None = None
+    hosts: Sequence[str] | None = None
+    providers: Sequence[str] | None = None
+    models: Sequence[str] | None = None
+    user_ids: Sequence[str] | None = None
+    conversation_ids: Sequence[str] | None = None
+
+    def params(self) -> dict[str, str | None]:
+        return {
+            "repoId": join_list(self.repo_ids),
+            "aiLlmId": join_list(self.ai_config_ids),
+            "repoAiApiKeyId": join_list(self.api_key_ids),
+            "hosts": join_list(self.hosts),
+            "llmType": join_list(self.providers),
+            "llmModel": join_list(self.models),
+            "userUuid": join_list(self.user_ids),
+            "conversationUuid": join_list(self.conversation_ids),
+        }
+
+
+def ai_records(daily: bool, dates: DateRange, where: AiRecordFilter) -> RestRequest:
+    return RestRequest(
+        "/aistats/daily" if daily else "/aistats/minute", normalise({**dates.params(), **where.params()})
+    )
+
+
+def ai_config_totals(ai_config_id: str | None) -> RestRequest:
+    return RestRequest("/ai/llm/stats", normalise({"aiLlmId": ai_config_id}))
+
+
+def credit_histogram(months: int | None) -> RestRequest:
+    if months is not None and not 1 <= months <= resources.MONTHS_MAX:
+        raise BadInput(f"months must be between 1 and {resources.MONTHS_MAX}; got {months}.")
+    return RestRequest(
+        "/credits/stats/monthly", normalise({"months": None if months is None else str(months)})
+    )
