@@ -1,0 +1,83 @@
+"""Imports follow docs/architecture.md: gql may use resolvers, resolvers never uses gql, and only
+the composition root (gql/app.py, gql/cli.py) knows the local backend exists."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("gql", "resolvers", "local_backend")
+COMPOSITION_ROOT = {"gql/app.py", "gql/cli.py"}
+
+
+def _modules() -> list[str]:
+    return sorted(
+        str(p.relative_to(ROOT))
+        for package in PACKAGES
+        for p in (ROOT / package).glob("*.py")
+        if p.name != "__init__.py"
+    )
+
+
+def _imported_packages(path: str) -> set[str]:
+    """The project packages a module imports, at module level or inside functions."""
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        found |= {name.split(".")[0] for name in names if name.split(".")[0] in PACKAGES}
+    return found
+
+
+def _module_map() -> dict[str, set[str]]:
+    """``package/module.py`` -> the packages its row in docs/architecture.md lets it import."""
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    allowed: dict[str, set[str]] = {}
+    for section in doc.split("\n## `")[1:]:
+        package = section.split("/`")[0]
+        for name, cell in re.findall(r"^\| `([\w.]+\.py)` \|[^\n]*\| ([^|\n]*) \|$", section, re.MULTILINE):
+            allowed[f"{package}/{name}"] = {p.strip() for p in cell.split(",")} & set(PACKAGES)
+    return allowed
+
+
+def _allowed(path: str) -> set[str]:
+    if path.startswith("local_backend/"):
+        return {"local_backend"}
+    rows = _module_map()
+    assert path in rows, f"{path} is missing from docs/architecture.md"
+    return rows[path]
+
+
+@pytest.mark.parametrize("path", _modules())
+def test_every_import_runs_the_way_the_module_map_allows(path: str) -> None:
+    imported = _imported_packages(path)
+    assert imported <= _allowed(path), f"{path} imports {sorted(imported - _allowed(path))}"
+
+
+def test_resolvers_never_import_the_graphql_layer() -> None:
+    offenders = [p for p in _modules() if p.startswith("resolvers/") and "gql" in _imported_packages(p)]
+    assert offenders == []
+    graphql_core = [
+        p
+        for p in _modules()
+        if p.startswith("resolvers/")
+        and re.search(r"^(from|import) graphql\b", (ROOT / p).read_text(), re.MULTILINE)
+    ]
+    assert graphql_core == [], "failures are typed in resolvers; gql.errors maps them to GraphQL"
+
+
+def test_only_the_composition_root_knows_the_local_backend() -> None:
+    knowing = {
+        p
+        for p in _modules()
+        if not p.startswith("local_backend/") and "local_backend" in _imported_packages(p)
+    }
+    assert knowing <= COMPOSITION_ROOT
