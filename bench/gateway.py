@@ -28,9 +28,7 @@ from gql.graphiql import REFERENCE_QUERY
 from gql.settings import GatewaySettings
 
 FIELDS = "ts violations alerts blocks severityLow severityMedium severityHigh"
-BREAKDOWN = (
-    "{ stats(window: LAST_24H) { policies { breakdown(by: USERS, limit: 50) { entities { id %s } } } } }"
-)
+BREAKDOWN = "{ stats(window: LAST_24H) { policies { breakdown(by: USERS, limit: 50) { entities { entityId %s } } } } }"
 CASES = {
     "reference dashboard (limit 50)": REFERENCE_QUERY,
     "breakdown 50 x 144, row form": BREAKDOWN % f"series {{ {FIELDS} }}",

@@ -1,7 +1,8 @@
 """The one boundary between the gateway's failures and the errors a GraphQL client reads.
 
 Every failure in ``resolvers.errors`` becomes an error with a stable ``extensions.code`` (and
-``extensions.http.status`` where the upstream answered) and a message that says what to do; the
+``extensions.http.status`` where the upstream answered, ``extensions.upstreamCode`` where it sent
+an ``error_code``) and a message that says what to do; the
 upstream's body reaches the client only as a 400's own message. Anything unexpected is a bug: it
 is masked as ``INTERNAL_SERVER_ERROR`` with no internals.
 """
@@ -78,6 +79,10 @@ def public_error(error: GraphQLError) -> GraphQLError:
         status = getattr(original, "status", None)
         if status is not None:
             extensions["http"] = {"status": status}
+        if isinstance(original, UpstreamStatus) and original.error_code is not None:
+            # The upstream's own reason (CREDITS_NOT_ENABLED, BUCKET_SIZE_NOT_ALLOWED...), for a UI
+            # that must tell reasons apart without parsing the message.
+            extensions["upstreamCode"] = original.error_code
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
     if original is None or isinstance(original, GraphQLError):
         return error

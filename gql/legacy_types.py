@@ -130,11 +130,17 @@ class LegacyAiRecord(LegacyRecord):
     def tokensOut(self) -> Long:
         return Long(self.record.tokens_out)
 
-    @strawberry.field(description="Policy-evaluation tokens sent (`llmTokensIn`, a string upstream).")
+    @strawberry.field(
+        description="The upstream's `llmTokensIn` (a string upstream). The contract leaves its meaning open;"
+        " the local backend fills it with the V2 `policyTokensIn` (docs/backend.md)."
+    )
     def policyTokensIn(self) -> Long:
         return Long(self.record.policy_tokens_in)
 
-    @strawberry.field(description="Policy-evaluation tokens received (`llmTokensOut`, a string upstream).")
+    @strawberry.field(
+        description="The upstream's `llmTokensOut` (a string upstream). The contract leaves its meaning open;"
+        " the local backend fills it with the V2 `policyTokensOut` (docs/backend.md)."
+    )
     def policyTokensOut(self) -> Long:
         return Long(self.record.policy_tokens_out)
 
@@ -207,11 +213,15 @@ class LegacyAiConfigTotals:
     def tokensOut(self) -> Long:
         return Long(self.totals.tokens_out)
 
-    @strawberry.field(description="Policy-evaluation tokens sent (`totalLlmTokensIn`).")
+    @strawberry.field(
+        description="The upstream's `totalLlmTokensIn`; its meaning is open in the contract, as `llmTokensIn`'s."
+    )
     def policyTokensIn(self) -> Long:
         return Long(self.totals.policy_tokens_in)
 
-    @strawberry.field(description="Policy-evaluation tokens received (`totalLlmTokensOut`).")
+    @strawberry.field(
+        description="The upstream's `totalLlmTokensOut`; its meaning is open in the contract, as `llmTokensOut`'s."
+    )
     def policyTokensOut(self) -> Long:
         return Long(self.totals.policy_tokens_out)
 
@@ -253,7 +263,8 @@ class CreditMonth:
         return Long(self.row.grants)
 
     @strawberry.field(
-        description="Balance at the end of the month (purchases + grants - consumption, carried)."
+        description="The month's net change: grants + purchases - consumption. Not a carried balance; on the"
+        " totals, the sum of the months' net changes."
     )
     def balance(self) -> Long:
         return Long(self.row.balance)
@@ -271,7 +282,7 @@ class CreditHistogram:
     def months(self) -> list[CreditMonth]:
         return [CreditMonth(row=row) for row in self.histogram.months]
 
-    @strawberry.field(description="The sums over the months (balance: the last month's).")
+    @strawberry.field(description="The sums over the months, balance included.")
     def totals(self) -> CreditMonth:
         return CreditMonth(row=self.histogram.totals)
 

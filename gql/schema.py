@@ -15,8 +15,9 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.tracing.apollo_federation import ApolloFederationTracingExtension
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 
 from gql.errors import is_bug, public_error
 from gql.federated import ENTITY_TYPES
@@ -24,6 +25,7 @@ from gql.legacy_types import Legacy
 from gql.scalars import SCALARS
 from gql.stats_root import Stats, resolve_stats
 from resolvers.context import RequestContext
+from resolvers.errors import BadInput
 
 log = logging.getLogger("gql")
 
@@ -58,6 +60,26 @@ class GatewayErrors(SchemaExtension):
 
 
 class GatewaySchema(strawberry.federation.Schema):
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        """``_entities`` with a representation of no type of ours fails at that index only."""
+        known = {t.__name__ for t in ENTITY_TYPES}
+        results: list[object] = [None] * len(representations)
+        ours = []
+        for index, representation in enumerate(representations):
+            name = representation.get("__typename") if isinstance(representation, dict) else None
+            if name in known:
+                ours.append(index)
+            else:
+                results[index] = BadInput(
+                    f"representations[{index}] has __typename {name!r}; this subgraph resolves"
+                    f" {', '.join(sorted(known))}."
+                )
+        for index, result in zip(
+            ours, super().entities_resolver(info, [representations[i] for i in ours]), strict=True
+        ):
+            results[index] = result
+        return results  # type: ignore[return-value]
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

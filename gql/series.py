@@ -61,7 +61,7 @@ class Summary:
 @strawberry.type(description="The single resource filter the upstream applied, if any.")
 class ResourceFilter:
     type: str = strawberry.field(description="bucket, model, user, node, rule, apiKey or aiLlm.")
-    id: strawberry.ID = strawberry.field(description="The filter's value.")
+    value: strawberry.ID = strawberry.field(description="The filter's value: the id or name it filters by.")
 
 
 @strawberry.type(description="What a time series covers, as the upstream answered it.")
@@ -78,7 +78,7 @@ class SeriesMeta:
     def fields(meta: payloads.Meta) -> dict[str, Any]:
         resource = None
         if meta.filter_type is not None and meta.filter_id is not None:
-            resource = ResourceFilter(type=meta.filter_type, id=strawberry.ID(meta.filter_id))
+            resource = ResourceFilter(type=meta.filter_type, value=strawberry.ID(meta.filter_id))
         return {
             "start": EpochSeconds(meta.start),
             "end": EpochSeconds(meta.end),
@@ -99,6 +99,16 @@ class BreakdownMeta(SeriesMeta):
     limit: int = strawberry.field(description="The page size asked for.")
     offset: int = strawberry.field(description="Entities skipped before this page.")
     totalEntities: int = strawberry.field(description="Entities in the breakdown before paging.")
+
+
+_FIELD_NAMES: dict[type[Any], frozenset[str]] = {}
+
+
+def _field_names(cls: type[Any]) -> frozenset[str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def _build(cls: type[Any], columns: payloads.Columns) -> list[Any]:
@@ -146,8 +156,12 @@ class BreakdownEntity(Generic[T, P, C]):
     point_type: ClassVar[type[Any]]
     columns_type: ClassVar[type[Any]]
 
-    @strawberry.field(description="The entity's id (see the breakdown dimension for what it identifies).")
-    def id(self) -> strawberry.ID:
+    @strawberry.field(
+        description="The entity's key in this breakdown's dimension (a repo UUID, a model name...; see the"
+        " dimension). Not a cache identity: the same entity has other numbers in another window, scope or"
+        " filter, so this type has no `id`. Its link field (`repo { id }`, `model { id }`...) is the entity."
+    )
+    def entityId(self) -> strawberry.ID:
         return strawberry.ID(self.payload.id)
 
     @strawberry.field(description="The entity's display name, if the upstream has one.")
@@ -156,7 +170,10 @@ class BreakdownEntity(Generic[T, P, C]):
 
     @strawberry.field(description="The entity's metrics over the whole window.")
     def totals(self) -> T:
-        result: T = self.totals_type(**self.payload.totals)
+        # A dimension may carry more totals than this type shows (the private-chat users breakdown
+        # asked for through `breakdown(by: USERS)`): the type takes the ones it declares.
+        names = _field_names(self.totals_type)
+        result: T = self.totals_type(**{k: v for k, v in self.payload.totals.items() if k in names})
         return result
 
     def series_columns(self) -> payloads.Columns:

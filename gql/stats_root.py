@@ -37,7 +37,7 @@ class Stats:
         return Scope(self.selection.scope)
 
     @strawberry.field(description="The workspace or repo id asked for, if any.")
-    def id(self) -> strawberry.ID | None:
+    def scopeId(self) -> strawberry.ID | None:
         return None if self.selection.scope_id is None else strawberry.ID(self.selection.scope_id)
 
     @strawberry.field(description="The window asked for.")

@@ -17,7 +17,7 @@ from tests.gateway import Gateway
 
 ROOT = Path(__file__).resolve().parent.parent
 SERIES = (
-    "meta { start end scope scopeId window bucketSize resourceFilter { type id } }"
+    "meta { start end scope scopeId window bucketSize resourceFilter { type value } }"
     " summary { total avg stdDev min max p10 p50 p90 }"
 )
 AI_COLUMNS = (
@@ -187,18 +187,21 @@ def test_the_rule_weighs_entities_against_the_breakdown_size(
 
 def test_breakdown_entities_link_to_federated_entities(gateway: Gateway) -> None:
     data = gateway.ok(
-        "{ stats(window: LAST_7D) { ai { repos: breakdown(by: REPOS, limit: 3) { entities { id repo { id }"
-        " workspace { id } model { id } } } models: breakdown(by: MODELS, limit: 2) { entities { id model { id }"
-        " repo { id } } } } policies { breakdown(by: RULES, limit: 2) { entities { id rule { id } user { id } } } } } }"
+        "{ stats(window: LAST_7D) { ai { repos: breakdown(by: REPOS, limit: 3) { entities { entityId repo { id }"
+        " workspace { id } model { id } } } models: breakdown(by: MODELS, limit: 2) { entities { entityId model { id }"
+        " repo { id } } } } policies { breakdown(by: RULES, limit: 2) {"
+        " entities { entityId rule { id } user { id } } } } } }"
     )["stats"]
     for entity in data["ai"]["repos"]["entities"]:
         assert (
-            entity["repo"] == {"id": entity["id"]} and entity["workspace"] is None and entity["model"] is None
+            entity["repo"] == {"id": entity["entityId"]}
+            and entity["workspace"] is None
+            and entity["model"] is None
         )
     for entity in data["ai"]["models"]["entities"]:
-        assert entity["model"] == {"id": entity["id"]} and entity["repo"] is None
+        assert entity["model"] == {"id": entity["entityId"]} and entity["repo"] is None
     for entity in data["policies"]["breakdown"]["entities"]:
-        assert entity["rule"] == {"id": entity["id"]} and entity["user"] is None
+        assert entity["rule"] == {"id": entity["entityId"]} and entity["user"] is None
 
 
 def test_federated_tracing_is_off_unless_enabled(gateway: Gateway, backend_app: Starlette) -> None:
@@ -223,3 +226,17 @@ def test_federated_tracing_is_off_unless_enabled(gateway: Gateway, backend_app: 
     body = asyncio.run(traced(tracing))
     assert body["data"]["stats"]["ai"]["timeSeries"]["summary"]["total"] > 0
     assert len(body["extensions"]["ftv1"]) > 100
+
+
+def test_a_representation_of_no_type_of_ours_fails_at_its_index_only(gateway: Gateway, api: Api) -> None:
+    models = ids(api, "/v2/stats/ai/breakdown/models")[:2]
+    representations = [
+        {"__typename": "Model", "id": models[0]},
+        {"__typename": "Spaceship", "id": "x"},
+        {"id": "no type"},
+        {"__typename": "Model", "id": models[1]},
+    ]
+    result = gateway.query(ENTITIES % "... on Model { id }", {"reps": representations})
+    assert result.codes() == {"_entities.1": "BAD_USER_INPUT", "_entities.2": "BAD_USER_INPUT"}
+    assert "Spaceship" in result.errors[0]["message"] and "Model" in result.errors[0]["message"]
+    assert result.data["_entities"] == [{"id": models[0]}, None, None, {"id": models[1]}]

@@ -20,13 +20,15 @@ from tests.gateway import Gateway
 from tests.test_gateway_paging import BREAKDOWNS
 
 ENTITIES = "query($reps: [_Any!]!) { _entities(representations: $reps) { %s } }"
-SERIES = "timeSeries { meta { scope scopeId window bucketSize resourceFilter { type id } } summary { total }"
+SERIES = (
+    "timeSeries { meta { scope scopeId window bucketSize resourceFilter { type value } } summary { total }"
+)
 # Each domain's time series with a few of its metrics, and a breakdown where the domain has one
 # that the filter allows.
 DOMAIN_SELECTIONS = {
     "storage": f"{SERIES} columns {{ ts uplBytes requests }} }}",
     "ai": f"{SERIES} columns {{ ts tokensIn requests latencyMs }} }}"
-    " breakdown(by: PROVIDERS, limit: 3) { total entities { id totals { requests } } }",
+    " breakdown(by: PROVIDERS, limit: 3) { total entities { entityId totals { requests } } }",
     "privateChat": f"{SERIES} columns {{ ts tokensOut requests }} }}",
     "policies": f"{SERIES} columns {{ ts violations blocks }} }}",
     "credits": f"{SERIES} columns {{ ts creditsAi creditsTotal }} }}",
@@ -121,7 +123,7 @@ def test_every_federated_field_answers_what_the_root_field_answers(
         federated = entity[field]
         assert (federated if field == "stats" else {domains[0]: federated}) == root
         series = root[domains[0]]["timeSeries"]
-        assert series["meta"]["scopeId"] == value or series["meta"]["resourceFilter"]["id"] == value
+        assert series["meta"]["scopeId"] == value or series["meta"]["resourceFilter"]["value"] == value
 
 
 def _link_fields(gateway: Gateway, type_name: str) -> list[str]:
@@ -167,12 +169,12 @@ def test_every_breakdown_entity_links_to_the_entity_its_dimension_names(
     selection = " ".join(f"{link} {{ id }}" for link in links)
     page = gateway.ok(
         f"{{ stats(window: LAST_30D) {{ {field} {{ page: {call}{separator}limit: 4)"
-        f" {{ entities {{ id {selection} }} }} }} }} }}"
+        f" {{ entities {{ entityId {selection} }} }} }} }} }}"
     )["stats"][field]["page"]["entities"]
     assert page
     for entity in page:
         for link in links:
-            expected = {"id": entity["id"]} if LINKS[link] == by else None
+            expected = {"id": entity["entityId"]} if LINKS[link] == by else None
             assert entity[link] == expected, (by, link)
 
 

@@ -16,13 +16,14 @@ from tests.gateway import Gateway
 from tests.servers import serve
 
 WORKSPACE_TOTALS = (
-    "{ stats(window: LAST_7D) { ai { breakdown(by: WORKSPACES) { entities { id totals { requests } } } } } }"
+    "{ stats(window: LAST_7D) { ai { breakdown(by: WORKSPACES) {"
+    " entities { entityId totals { requests } } } } } }"
 )
 
 
 def workspace_requests(result: Any) -> dict[str, int]:
     entities = result.data["stats"]["ai"]["breakdown"]["entities"]
-    return {e["id"]: e["totals"]["requests"] for e in entities}
+    return {e["entityId"]: e["totals"]["requests"] for e in entities}
 
 
 def rest_requests(api: Api, token: str) -> dict[str, int]:

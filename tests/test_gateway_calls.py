@@ -51,7 +51,7 @@ def test_the_same_field_under_three_aliases_makes_one_call(gateway: Gateway) -> 
 
 def test_fragments_and_repeated_roots_share_calls(gateway: Gateway) -> None:
     result = gateway.query(
-        "fragment Models on AiStats { breakdown(by: MODELS, limit: 5) { entities { id totals { requests } } } }"
+        "fragment Models on AiStats { breakdown(by: MODELS, limit: 5) { entities { entityId totals { requests } } } }"
         " { one: stats(window: LAST_7D) { ai { ...Models } }"
         "   two: stats(scope: ORG, window: LAST_7D) { ai { ...Models breakdown(by: MODELS, limit: 5) { total } } } }"
     )
@@ -65,8 +65,8 @@ def test_fragments_and_repeated_roots_share_calls(gateway: Gateway) -> None:
 def test_breakdown_with_and_without_series_makes_one_call(gateway: Gateway) -> None:
     result = gateway.query(
         "{ stats(window: LAST_7D) { policies {"
-        " plain: breakdown(by: RULES, limit: 4) { entities { id totals { violations } } }"
-        " charted: breakdown(by: RULES, limit: 4) { entities { id columns { violations } } } } } }"
+        " plain: breakdown(by: RULES, limit: 4) { entities { entityId totals { violations } } }"
+        " charted: breakdown(by: RULES, limit: 4) { entities { entityId columns { violations } } } } } }"
     )
     assert result.upstream["count"] == 1
     assert "includeSeries=true" in result.upstream["calls"][0]["query"]

@@ -107,6 +107,36 @@ def test_credits_off_is_bad_input_only_for_credits(gateway: Gateway) -> None:
     assert result.codes() == {"stats.credits.timeSeries": "BAD_USER_INPUT"}
     assert result.data["stats"]["storage"]["timeSeries"]["summary"]["total"] > 0
     assert result.data["stats"]["credits"]["timeSeries"] is None
+    assert result.errors[0]["extensions"]["upstreamCode"] == "CREDITS_NOT_ENABLED"
+
+
+@pytest.mark.parametrize(
+    ("query", "token", "expected"),
+    [
+        (
+            "{ stats(window: LAST_7D) { credits { timeSeries { summary { total } } } } }",
+            "demo-other-org",
+            {"code": "BAD_USER_INPUT", "http": {"status": 400}, "upstreamCode": "CREDITS_NOT_ENABLED"},
+        ),
+        (
+            '{ legacy { storage(startDate: "2026-01-01T00:00:00Z", endDate: "2026-11-01T00:00:00Z") { ts } } }',
+            "demo",
+            {"code": "BAD_USER_INPUT", "http": {"status": 400}, "upstreamCode": "INVALID_PARAMETER"},
+        ),
+        (
+            '{ stats(scope: WORKSPACE, id: "00000000-0000-0000-0000-000000000000", window: LAST_7D)'
+            " { ai { timeSeries { summary { total } } } } }",
+            "demo",
+            {"code": "FORBIDDEN", "http": {"status": 403}, "upstreamCode": "FORBIDDEN"},
+        ),
+    ],
+)
+def test_the_upstream_error_code_reaches_the_client(
+    gateway: Gateway, query: str, token: str, expected: dict[str, object]
+) -> None:
+    """A UI tells CREDITS_NOT_ENABLED from a bad date range by ``upstreamCode``, not by the message."""
+    (error,) = gateway.query(query, token=token).errors
+    assert error["extensions"] == expected
 
 
 # -- faults over a real socket ---------------------------------------------------------------------

@@ -38,7 +38,7 @@ def _page(gateway: Gateway, field: str, call: str, offset: int, limit: int = PAG
     separator = "" if call.endswith("(") else ", "
     result = gateway.query(
         f"{{ stats(window: LAST_30D) {{ {field} {{ page: {call}{separator}limit: {limit}, offset: {offset}) {{"
-        " meta { limit offset totalEntities } total entities { id } } } } }"
+        " meta { limit offset totalEntities } total entities { entityId } } } } }"
     )
     assert not result.errors, result.errors
     return result.data["stats"][field]["page"]
@@ -56,7 +56,7 @@ def test_every_page_of_every_breakdown_is_the_rest_page(
     for offset in sorted({0, PAGE, last}):
         ours = _page(gateway, field, call, offset)
         rest = api.ok(domain.breakdown_path(by), scope="org", window="30d", limit=PAGE, offset=offset)
-        assert [e["id"] for e in ours["entities"]] == [e["entityId"] for e in rest["entities"]]
+        assert [e["entityId"] for e in ours["entities"]] == [e["entityId"] for e in rest["entities"]]
         assert ours["meta"] == {k: rest["meta"][k] for k in ("limit", "offset", "totalEntities")}
         assert ours["meta"]["offset"] == offset and ours["meta"]["limit"] == PAGE
     assert len(_page(gateway, field, call, last)["entities"]) == total - last
@@ -86,7 +86,7 @@ def test_limit_and_offset_hold_at_their_edges(
 ) -> None:
     query = (
         f"{{ stats(window: LAST_7D) {{ ai {{ breakdown(by: REPOS, limit: {limit}, offset: {offset})"
-        " { meta { limit offset } entities { id } } } } }"
+        " { meta { limit offset } entities { entityId } } } } }"
     )
     if not accepted:
         _refused_before_any_call(gateway, query, "limit" if offset == 0 else "offset")

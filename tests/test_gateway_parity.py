@@ -78,7 +78,8 @@ def test_breakdowns_equal_the_rest_answer(
     data = gateway.ok(
         f"{{ stats(scope: ORG, window: LAST_30D) {{ {field} {{ {breakdown} {{"
         " meta { by totalEntities limit offset includesSeries } total"
-        f" entities {{ id name{extra} totals {{ {totals}{extra_totals} }} columns {{ {' '.join(names(domain, True))} }} }}"
+        f" entities {{ entityId name{extra} totals {{ {totals}{extra_totals} }}"
+        f" columns {{ {' '.join(names(domain, True))} }} }}"
         " } } } }"
     )["stats"][field]
     result = next(iter(data.values()))
@@ -87,7 +88,7 @@ def test_breakdowns_equal_the_rest_answer(
     assert result["meta"]["includesSeries"] is True
     assert len(result["entities"]) == len(rest["entities"]) == min(7, result["total"]) > 0
     for ours, theirs in zip(result["entities"], rest["entities"], strict=True):
-        assert (ours["id"], ours["name"]) == (theirs["entityId"], theirs["entityName"])
+        assert (ours["entityId"], ours["name"]) == (theirs["entityId"], theirs["entityName"])
         assert ours["totals"] == theirs["totals"]
         assert ours["columns"] == rest_columns(theirs["series"], names(domain, True))
         for key in ("provider", "protocol", "endpoint") if extra else ():
@@ -101,7 +102,7 @@ def test_workspace_scope_and_filters_reach_upstream(gateway: Gateway, api: Api, 
     ]["entityId"]
     data = gateway.ok(
         "query($id: ID, $model: String) { stats(scope: WORKSPACE, id: $id, window: LAST_7D) {"
-        " ai(model: $model) { timeSeries { meta { scope scopeId resourceFilter { type id } }"
+        " ai(model: $model) { timeSeries { meta { scope scopeId resourceFilter { type value } }"
         " columns { ts requests } } } } }",
         {"id": workspace, "model": model},
     )["stats"]["ai"]["timeSeries"]
@@ -109,7 +110,7 @@ def test_workspace_scope_and_filters_reach_upstream(gateway: Gateway, api: Api, 
     assert data["meta"] == {
         "scope": "WORKSPACE",
         "scopeId": workspace,
-        "resourceFilter": {"type": "model", "id": model},
+        "resourceFilter": {"type": "model", "value": model},
     }
     assert data["columns"]["requests"] == [p["requests"] for p in rest["series"]]
     assert sum(data["columns"]["requests"]) > 0

@@ -92,7 +92,7 @@ OPTIONAL_STRING = (NUMBER, LIST)
 
 
 SIBLING = "sibling: stats(window: LAST_24H) { policies { timeSeries { summary { total } } } }"
-META = "meta { start end scope scopeId window bucketSize resourceFilter { type id } }"
+META = "meta { start end scope scopeId window bucketSize resourceFilter { type value } }"
 SUMMARY = "summary { total avg stdDev min max p10 p50 p90 }"
 
 
@@ -149,7 +149,7 @@ _ENTITY = ("entities", 0)
 _cases(
     "/v2/stats/private-chat/breakdown/users",
     "stats(window: LAST_24H) { privateChat { users(limit: 3) { meta { by includesSeries limit offset"
-    " totalEntities start end scope window bucketSize } total entities { id name totals { tokensIn tokensOut"
+    " totalEntities start end scope window bucketSize } total entities { entityId name totals { tokensIn tokensOut"
     f" requests conversationsCount lastActiveAt }} {_columns(resources.PRIVATE_CHAT, True)} }} }} }} }}",
     "stats.privateChat.users",
     [
@@ -175,7 +175,7 @@ _cases(
 )
 _cases(
     "/v2/stats/storage/breakdown/providers",
-    "stats(window: LAST_24H) { storage { providers(limit: 2) { entities { id provider protocol endpoint"
+    "stats(window: LAST_24H) { storage { providers(limit: 2) { entities { entityId provider protocol endpoint"
     " totals { uplBytes latencyMs } } } } }",
     "stats.storage.providers",
     [

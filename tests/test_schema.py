@@ -12,6 +12,7 @@ from graphql import (
 )
 
 from gql.cli import main
+from gql.federated import ENTITY_TYPES
 from gql.schema import schema, sdl
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,3 +70,21 @@ def test_no_32_bit_int_carries_a_count_or_an_instant() -> None:
             ]
     # Only entity counts and paging, which stay far below 2^31.
     assert sorted({f.split(".")[1] for f in ints}) == ["limit", "offset", "total", "totalEntities"]
+
+
+def test_only_federated_entities_have_an_id() -> None:
+    """Apollo Client and urql's Graphcache merge every object with the same ``__typename`` and ``id``
+    into one cache record. Statistics depend on the window, scope and filters they were asked with,
+    so a type that holds them must have no ``id`` (or ``_id``): only entities whose fields are the
+    same wherever they appear, the federated ones with a ``@key``, may."""
+    federated = {t.__name__ for t in ENTITY_TYPES}
+    with_id = {
+        name
+        for name, graphql_type in schema._schema.type_map.items()
+        if isinstance(graphql_type, GraphQLObjectType)
+        and not name.startswith("_")
+        and ({"id", "_id"} & set(graphql_type.fields))
+    }
+    assert with_id == federated
+    for name in federated:
+        assert f'type {name} @key(fields: "id")' in sdl()
