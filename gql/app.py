@@ -14,12 +14,14 @@ import httpx
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
+from gql.cors import cors
+from gql.documents import DocumentCache, PreparedDocument
 from gql.graphiql import GraphiQL
+from gql.http import GraphQLEndpoint
+from gql.persisted import PersistedQueries, load_manifest
 from gql.schema import create_schema
 from gql.settings import GatewaySettings
 from local_backend.settings import BackendSettings
@@ -30,33 +32,31 @@ REPORT_HEADER = "x-upstream-report"
 LOCAL_BASE_URL = "http://local-backend"
 
 
-class GatewayView(GraphQL[RequestContext, None]):
-    def __init__(self, settings: GatewaySettings, client: UpstreamClient, schema: Any) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
-        self.settings = settings
-        self.client = client
-        self.graphiql = GraphiQL(settings.graphiql_folder)
+def _report_requested(settings: GatewaySettings, request: Request) -> bool:
+    return settings.report_upstream or request.headers.get(REPORT_HEADER, "").lower() in {"1", "true"}
 
-    async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
-        header = request.headers.get("authorization")
-        report = self.settings.report_upstream or request.headers.get(REPORT_HEADER, "").lower() in {
-            "1",
-            "true",
-        }
-        return RequestContext.create(
-            self.client,
-            self.settings.authorization(header),
-            self.settings.concurrency,
-            report,
-            self.settings.entity_batching,
+
+def _context_factory(settings: GatewaySettings, client: UpstreamClient) -> Any:
+    def context(request: Request, prepared: PreparedDocument) -> RequestContext:
+        built = RequestContext.create(
+            client,
+            settings.authorization(request.headers.get("authorization")),
+            settings.concurrency,
+            _report_requested(settings, request),
+            settings.entity_batching,
             request,
         )
+        built.prepared = prepared
+        return built
 
-    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return self.graphiql.html()
+    return context
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+
+def _persisted_queries(settings: GatewaySettings) -> PersistedQueries:
+    trusted = load_manifest(settings.trusted_documents) if settings.trusted_documents else None
+    return PersistedQueries(
+        trusted, settings.trusted_documents_only, settings.apq, max_entries=settings.apq_cache_size
+    )
 
 
 def _local_backend(settings: BackendSettings) -> tuple[httpx.AsyncBaseTransport, Any]:
@@ -85,7 +85,16 @@ def create_app(
         timeout=settings.timeout_seconds,
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
     )
-    view = GatewayView(settings, UpstreamClient(http), schema or create_schema(settings.federation_tracing))
+    schema = schema or create_schema(settings.federation_tracing)
+    graphiql = GraphiQL(settings.graphiql_folder)
+    endpoint = GraphQLEndpoint(
+        schema,
+        DocumentCache(schema._schema, settings.document_cache_size),
+        _persisted_queries(settings),
+        _context_factory(settings, UpstreamClient(http)),
+        graphiql.html,
+        lambda request: _report_requested(settings, request),
+    )
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -100,11 +109,12 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/graphql", view, methods=["GET", "POST"]),
-            Route("/graphiql/{name}", view.graphiql.asset, methods=["GET"]),
+            Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+            Route("/graphiql/{name}", graphiql.asset, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         lifespan=lifespan,
+        middleware=[cors(settings.allowed_origins())],
     )
     app.state.settings = settings
     return app

@@ -19,6 +19,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
+from gql.documents import PreparedDocumentExtension
 from gql.errors import is_bug, public_error
 from gql.federated import ENTITY_TYPES
 from gql.legacy_types import Legacy
@@ -91,9 +92,11 @@ class GatewaySchema(strawberry.federation.Schema):
 
 
 @functools.cache
-def create_schema(federation_tracing: bool = False) -> strawberry.Schema:
+def create_schema(
+    federation_tracing: bool = False,
+) -> strawberry.Schema:  # pragma: no mutate block (import time)
     """The Federation 2 subgraph schema; FTV1 traces only when enabled (any client could ask)."""
-    extensions: list[Any] = [GatewayErrors]
+    extensions: list[Any] = [PreparedDocumentExtension, GatewayErrors]
     if federation_tracing:
         extensions.append(ApolloFederationTracingExtension)
     return GatewaySchema(

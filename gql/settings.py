@@ -25,6 +25,10 @@ def _env(name: str, about: str, **bounds: Any) -> Any:
     return Field(validation_alias=name, description=about, **bounds)
 
 
+# An empty variable counts as unset, except where empty is itself a choice.
+_EMPTY_MEANS_NONE = {"FLASHBACK_CORS_ORIGINS"}
+
+
 class SettingsError(ValueError):
     """One line for an operator: which variable is wrong and what it accepts."""
 
@@ -70,12 +74,45 @@ class GatewaySettings(BaseModel):
     graphiql_folder: Path = _env(
         "FLASHBACK_GRAPHIQL_DIR", "Where GraphiQL's files are installed.", default_factory=default_folder
     )
+    cors_origins: str | None = _env(
+        "FLASHBACK_CORS_ORIGINS",
+        "Origins a browser app may call from, comma-separated, or *; empty: none. Unset: * on the local"
+        " backend (demo data), none otherwise.",
+        default=None,
+    )
+    apq: bool = _env("FLASHBACK_APQ", "Accept Apollo's automatic persisted queries.", default=True)
+    apq_cache_size: int = _env(
+        "FLASHBACK_APQ_CACHE_SIZE",
+        "Automatic persisted queries kept (10 MB at most).",
+        default=1_000,
+        ge=1,
+        le=100_000,
+    )
+    document_cache_size: int = _env(
+        "FLASHBACK_DOCUMENT_CACHE_SIZE",
+        "Parsed and validated documents kept, by the hash of their text.",
+        default=1_000,
+        ge=1,
+        le=100_000,
+    )
+    trusted_documents: Path | None = _env(
+        "FLASHBACK_TRUSTED_DOCUMENTS",
+        "A persisted-query manifest (Apollo's format) served by id.",
+        default=None,
+    )
+    trusted_documents_only: bool = _env(
+        "FLASHBACK_TRUSTED_DOCUMENTS_ONLY", "Refuse every document not in the manifest.", default=False
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
         """The settings from ``FLASHBACK_*`` variables; an empty variable counts as unset."""
         names = {field.validation_alias for field in cls.model_fields.values()}
-        given = {name: value.strip() for name, value in env.items() if name in names and value.strip()}
+        given = {
+            name: value.strip()
+            for name, value in env.items()
+            if name in names and (value.strip() or name in _EMPTY_MEANS_NONE)
+        }
         try:
             return cls.model_validate(given)
         except ValidationError as exc:
@@ -88,6 +125,12 @@ class GatewaySettings(BaseModel):
     @classmethod
     def from_launch(cls, text: str) -> GatewaySettings:
         return cls.model_validate_json(text)
+
+    def allowed_origins(self) -> list[str]:
+        """The CORS origins: the setting's list, or every origin on the demo data when it is unset."""
+        if self.cors_origins is None:
+            return ["*"] if self.api_url is None else []
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     def authorization(self, header: str | None) -> str | None:
         """The Authorization to send upstream: the caller's, else the service or demo token."""

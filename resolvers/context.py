@@ -26,6 +26,7 @@ class RequestContext:
     report_upstream: bool = False
     log: CallLog = field(default_factory=CallLog)
     request: object | None = None  # the HTTP request, for extensions that read its headers
+    prepared: object | None = None  # the request's checked document (gql.documents.PreparedDocument)
 
     @classmethod
     def create(

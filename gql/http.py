@@ -1,0 +1,203 @@
+"""GraphQL over HTTP at ``/graphql``, to the letter of the GraphQL over HTTP specification.
+
+- ``POST`` with ``application/json``; ``GET`` with ``query``, ``variables``, ``operationName`` and
+  ``extensions`` in the URL (queries only). A browser's ``GET`` for HTML gets GraphiQL.
+- The answer is ``application/graphql-response+json`` when the client accepts it, else
+  ``application/json``; always JSON, utf-8.
+- Before execution, in order: the request's shape, persisted queries, parsing and validation
+  (cached by document), the operation, the variables. Each refusal has its code
+  (``gql.failures``) and the status the media type calls for.
+- Execution runs the cached document through the schema; every error leaves through
+  ``gql.errors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import GraphQLSchema
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gql.documents import DocumentCache, PreparedDocument, check_variables, operation_of
+from gql.failures import RequestFailure
+from gql.persisted import PersistedQueries
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLRequest:
+    query: str | None
+    variables: Mapping[str, Any] | None
+    operation_name: str | None
+    extensions: Mapping[str, Any] | None
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The media type to answer with; None when the client accepts neither (406)."""
+    if not accept:
+        return JSON
+    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if GRAPHQL_RESPONSE in kinds:
+        return GRAPHQL_RESPONSE
+    if JSON in kinds or "*/*" in kinds or "application/*" in kinds:
+        return JSON
+    return None
+
+
+def _json_parameter(value: str | None, name: str) -> Mapping[str, Any] | None:
+    if value is None or value == "":
+        return None
+    try:
+        parsed = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        raise RequestFailure.request("BAD_REQUEST", f"`{name}` must be a JSON object.") from None
+    return _object_or_none(parsed, name)
+
+
+def _object_or_none(value: object, name: str) -> Mapping[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RequestFailure.request("BAD_REQUEST", f"`{name}` must be a JSON object (a map).")
+    return value
+
+
+def _string_or_none(value: object, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RequestFailure.request("BAD_REQUEST", f"`{name}` must be a string.")
+    return value
+
+
+def _from_mapping(params: Mapping[str, Any]) -> GraphQLRequest:
+    return GraphQLRequest(
+        query=_string_or_none(params.get("query"), "query"),
+        variables=_object_or_none(params.get("variables"), "variables"),
+        operation_name=_string_or_none(params.get("operationName"), "operationName"),
+        extensions=_object_or_none(params.get("extensions"), "extensions"),
+    )
+
+
+async def read_request(request: Request) -> GraphQLRequest:
+    """The GraphQL request carried by an HTTP request, or a ``RequestFailure`` saying what is wrong."""
+    if request.method == "GET":
+        params = request.query_params
+        return GraphQLRequest(
+            query=params.get("query"),
+            variables=_json_parameter(params.get("variables"), "variables"),
+            operation_name=params.get("operationName") or None,
+            extensions=_json_parameter(params.get("extensions"), "extensions"),
+        )
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        raise RequestFailure.request(
+            "BAD_REQUEST", "POST a JSON body with `Content-Type: application/json`.", status=415
+        )
+    body = await request.body()
+    if not body:
+        raise RequestFailure.request("BAD_REQUEST", 'The request body is empty; POST {"query": "..."}.')
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise RequestFailure.request("BAD_REQUEST", "The request body is not valid JSON.") from None
+    if not isinstance(parsed, dict):
+        raise RequestFailure.request("BAD_REQUEST", "The request body must be a JSON object.")
+    return _from_mapping(parsed)
+
+
+def respond(
+    body: Mapping[str, object], status: int, media_type: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        media_type=f"{media_type}; charset=utf-8",
+        headers=dict(headers or {}),
+    )
+
+
+ContextFactory = Callable[[Request, PreparedDocument], Any]
+
+
+class GraphQLEndpoint:
+    """``/graphql``: one request in, one JSON answer out."""
+
+    def __init__(
+        self,
+        schema: Any,
+        documents: DocumentCache,
+        persisted: PersistedQueries,
+        context: ContextFactory,
+        graphiql: Callable[[], Response],
+        wants_report: Callable[[Request], bool],
+    ) -> None:
+        self.schema = schema
+        self.graphql_schema: GraphQLSchema = schema._schema
+        self.documents = documents
+        self.persisted = persisted
+        self.context = context
+        self.graphiql = graphiql
+        self.wants_report = wants_report
+
+    async def handle(self, request: Request) -> Response:
+        if request.method not in ("GET", "POST"):
+            return respond(
+                RequestFailure.request("METHOD_NOT_ALLOWED", "Use GET or POST.", 405).body(),
+                405,
+                JSON,
+                {"Allow": "GET, POST"},
+            )
+        media_type = negotiate(request.headers.get("accept"))
+        if request.method == "GET" and "query" not in request.query_params and _wants_html(request):
+            return self.graphiql()
+        if media_type is None:
+            failure = RequestFailure.request(
+                "NOT_ACCEPTABLE",
+                f"Accept {GRAPHQL_RESPONSE} or {JSON}; this endpoint answers nothing else.",
+                406,
+            )
+            return respond(failure.body(), 406, JSON)
+        try:
+            return await self._run(request, media_type)
+        except RequestFailure as failure:
+            status = failure.status if media_type == GRAPHQL_RESPONSE else failure.legacy_status
+            body = failure.body()
+            if self.wants_report(request):
+                body["extensions"] = {"upstream": {"count": 0, "calls": [], "totalMs": 0}}
+            return respond(body, status, media_type)
+
+    async def _run(self, request: Request, media_type: str) -> Response:
+        graphql_request = await read_request(request)
+        resolved = self.persisted.resolve(graphql_request.query, graphql_request.extensions)
+        prepared = self.documents.prepare(resolved.text, resolved.key)
+        operation = operation_of(prepared, graphql_request.operation_name)
+        if request.method == "GET" and operation.operation.value != "query":
+            raise RequestFailure.request(
+                "METHOD_NOT_ALLOWED", "Only queries may be sent with GET; POST it.", 405
+            )
+        check_variables(self.graphql_schema, operation, graphql_request.variables)
+        context = self.context(request, prepared)
+        result = await self.schema.execute(
+            prepared.text,
+            variable_values=dict(graphql_request.variables or {}),
+            context_value=context,
+            operation_name=graphql_request.operation_name,
+        )
+        body: dict[str, object] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [error.formatted for error in result.errors]
+        if result.extensions:
+            body["extensions"] = result.extensions
+        return respond(body, 200, media_type)
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept

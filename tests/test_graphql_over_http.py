@@ -1,0 +1,105 @@
+"""GraphQL over HTTP, to the letter: graphql-http's audits, and the behaviours behind them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from gql.app import create_app
+from gql.settings import GatewaySettings
+from tests import node
+from tests.conftest import per_module
+from tests.servers import serve
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+QUERY = "{ stats(window: LAST_24H) { window } }"
+
+
+@pytest.fixture(scope=per_module)
+def gateway_url(backend_app: Starlette) -> Iterator[str]:
+    app = create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app))
+    with serve(app) as url:
+        yield url
+
+
+@pytest.mark.slow
+def test_graphql_http_audits_all_pass(gateway_url: str) -> None:
+    results = node.run(node.install("clients"), "audit.mjs", f"{gateway_url}/graphql")
+    failing = [f"{r['id']} {r['name']}: {r['reason']}" for r in results if r["status"] != "ok"]
+    assert failing == []
+    assert len(results) == 61
+
+
+def _post(url: str, body: object, accept: str | None = GRAPHQL_RESPONSE) -> httpx.Response:
+    headers = {"accept": accept} if accept else {}
+    return httpx.post(f"{url}/graphql", json=body, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "status", "legacy_status"),
+    [
+        ({"query": "{ stats(window: LAST_24H) { "}, "GRAPHQL_PARSE_FAILED", 400, 200),
+        ({"query": "{ stats(window: LAST_24H) { nothing } }"}, "GRAPHQL_VALIDATION_FAILED", 400, 200),
+        (
+            {"query": "query A { __typename } query B { __typename }", "operationName": "C"},
+            "OPERATION_RESOLUTION_FAILURE",
+            400,
+            200,
+        ),
+        (
+            {"query": "query($w: Window!) { stats(window: $w) { window } }", "variables": {"w": "LAST_2D"}},
+            "BAD_USER_INPUT",
+            400,
+            200,
+        ),
+        ({"qeury": QUERY}, "BAD_REQUEST", 400, 400),
+        ({"query": QUERY, "variables": [1]}, "BAD_REQUEST", 400, 400),
+    ],
+)
+def test_every_refusal_has_a_code_and_the_status_its_media_type_calls_for(
+    gateway_url: str, body: object, code: str, status: int, legacy_status: int
+) -> None:
+    modern = _post(gateway_url, body)
+    assert modern.status_code == status
+    assert modern.headers["content-type"] == f"{GRAPHQL_RESPONSE}; charset=utf-8"
+    assert "data" not in modern.json()
+    assert {e["extensions"]["code"] for e in modern.json()["errors"]} == {code}
+    legacy = _post(gateway_url, body, accept="application/json")
+    assert legacy.status_code == legacy_status
+    assert legacy.headers["content-type"] == "application/json; charset=utf-8"
+    assert {e["extensions"]["code"] for e in legacy.json()["errors"]} == {code}
+
+
+def test_an_unknown_operation_name_says_which_there_are(gateway_url: str) -> None:
+    response = _post(gateway_url, {"query": "query Dashboard { __typename }", "operationName": "Other"})
+    assert "Dashboard" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "status"),
+    [
+        ({"method": "PUT", "json": {"query": QUERY}}, 405),
+        ({"method": "POST", "content": b"{", "headers": {"content-type": "application/json"}}, 400),
+        ({"method": "POST", "content": QUERY.encode(), "headers": {"content-type": "text/plain"}}, 415),
+        ({"method": "POST", "json": {"query": QUERY}, "headers": {"accept": "text/csv"}}, 406),
+    ],
+)
+def test_malformed_http_requests_get_json_errors(
+    gateway_url: str, request_kwargs: dict[str, object], status: int
+) -> None:
+    response = httpx.request(url=f"{gateway_url}/graphql", **request_kwargs)  # type: ignore[arg-type]
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["errors"][0]["extensions"]["code"]
+
+
+def test_queries_over_get_answer_and_other_operations_do_not(gateway_url: str) -> None:
+    ok = httpx.get(f"{gateway_url}/graphql", params={"query": QUERY}, headers={"accept": GRAPHQL_RESPONSE})
+    assert ok.status_code == 200 and ok.json() == {"data": {"stats": {"window": "LAST_24H"}}}
+    refused = httpx.get(
+        f"{gateway_url}/graphql", params={"query": "mutation { x }"}, headers={"accept": GRAPHQL_RESPONSE}
+    )
+    assert 400 <= refused.status_code < 500
