@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,13 +17,14 @@ from gql import graphiql
 from gql.app import create_app
 from gql.graphiql import REFERENCE_QUERY
 from gql.settings import GatewaySettings
+from tests.browser import chromium
+from tests.conftest import per_module
 from tests.servers import serve
 
 FOLDER = Path(".cache") / "graphiql"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module)
 def assets() -> Path:
     if not graphiql.install(FOLDER):
         if os.environ.get("CI"):
@@ -33,7 +33,7 @@ def assets() -> Path:
     return FOLDER
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module)
 def gateway_url(backend_app: Starlette, assets: Path) -> Iterator[str]:
     app = create_app(GatewaySettings(graphiql_folder=assets), transport=httpx.ASGITransport(app=backend_app))
     with serve(app) as url:
@@ -74,18 +74,9 @@ def test_without_installed_files_the_page_says_how_to_get_them(
         ).json() == {"data": {"stats": {"scope": "ORG"}}}
 
 
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: .ci/run installs Debian's chromium package")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    return CHROMIUM
-
-
 @pytest.mark.slow
-def test_graphiql_runs_the_default_query_in_headless_chromium(gateway_url: str, chromium_path: str) -> None:
-    from playwright.sync_api import Route, sync_playwright
+def test_graphiql_runs_the_default_query_in_headless_chromium(gateway_url: str) -> None:
+    from playwright.sync_api import Route
 
     outside: list[str] = []
 
@@ -96,42 +87,27 @@ def test_graphiql_runs_the_default_query_in_headless_chromium(gateway_url: str, 
             outside.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+    with chromium() as browser:
+        page = browser.new_page()
+        page.route("**/*", loopback_only)
+        page.goto(f"{gateway_url}/graphql")
+        page.wait_for_selector(".graphiql-container", timeout=30_000)
+        assert "query Dashboard" in page.inner_text(".graphiql-query-editor")
+        page.click(".graphiql-execute-button")
+        # The response editor renders only the lines in view: the top of the dashboard's data.
+        page.wait_for_function(
+            "() => document.querySelector('.graphiql-response')?.innerText.includes('timeSeries')",
+            timeout=30_000,
         )
-        try:
-            page = browser.new_page()
-            page.route("**/*", loopback_only)
-            page.goto(f"{gateway_url}/graphql")
-            page.wait_for_selector(".graphiql-container", timeout=30_000)
-            assert "query Dashboard" in page.inner_text(".graphiql-query-editor")
-            page.click(".graphiql-execute-button")
-            # The response editor renders only the lines in view: the top of the dashboard's data.
-            page.wait_for_function(
-                "() => document.querySelector('.graphiql-response')?.innerText.includes('timeSeries')",
-                timeout=30_000,
-            )
-            response = page.inner_text(".graphiql-response")
-            assert '"data"' in response and '"storage"' in response and '"errors"' not in response
-            assert re.search(r'"total": \d{4,}', response), response[:500]
+        response = page.inner_text(".graphiql-response")
+        assert '"data"' in response and '"storage"' in response and '"errors"' not in response
+        assert re.search(r'"total": \d{4,}', response), response[:500]
 
-            # A token set in the header editor goes with the next query.
-            page.get_by_role("button", name="Headers").click()
-            page.locator(".graphiql-editor-tool .CodeMirror:visible").click()
-            page.keyboard.insert_text('{"Authorization": "Bearer demo-other-org"}')
-            with page.expect_request(lambda r: r.method == "POST") as sent:
-                page.click(".graphiql-execute-button")
-            assert sent.value.headers.get("authorization") == "Bearer demo-other-org"
-        finally:
-            browser.close()
+        # A token set in the header editor goes with the next query.
+        page.get_by_role("button", name="Headers").click()
+        page.locator(".graphiql-editor-tool .CodeMirror:visible").click()
+        page.keyboard.insert_text('{"Authorization": "Bearer demo-other-org"}')
+        with page.expect_request(lambda r: r.method == "POST") as sent:
+            page.click(".graphiql-execute-button")
+        assert sent.value.headers.get("authorization") == "Bearer demo-other-org"
     assert outside == []
