@@ -27,12 +27,16 @@ class Scope(Enum):
     REPO = strawberry.enum_value("repo", description="One repository; pass its UUID as `id`.")
 
 
-def _spans(name: str, spans: dict[str, resources.Span], description: str) -> type[Enum]:
+def _spans(
+    name: str, spans: dict[str, resources.Span], description: str
+) -> type[Enum]:  # pragma: no mutate block (import time)
     members = {s.name: strawberry.enum_value(s.wire, description=s.about) for s in spans.values()}
     return strawberry.enum(cast(type[Enum], Enum(name, members)), description=description)
 
 
-def _breakdown_by(name: str, domain: str, description: str) -> type[Enum]:
+def _breakdown_by(
+    name: str, domain: str, description: str
+) -> type[Enum]:  # pragma: no mutate block (import time)
     members = {
         d.name: strawberry.enum_value(d.by, description=d.about)
         for d in requests.dimensions_of(domain)

@@ -1,7 +1,8 @@
 """``summary(metric:)`` fields, made per domain because each takes that domain's metric enum.
 
 This module keeps its annotations as real objects (no postponed evaluation): the resolvers are
-built inside functions, and Strawberry reads the enum of each from the closure.
+built inside functions, and Strawberry reads the enum of each from the closure. The closures only
+pass their arguments on; the work is done by ``series_summary_of`` and ``entity_summary_of``.
 """
 
 from enum import Enum
@@ -16,16 +17,24 @@ from resolvers.statistics import summarize
 _METRIC = "The metric to summarise; the gateway computes it from the series it already holds."
 
 
-def series_summary(metrics: type[Enum]) -> Any:
+def series_summary_of(series: Any, metric: Enum | None) -> Summary:
     """The upstream's own summary, or with ``metric`` the gateway's summary of any metric."""
+    if metric is None:
+        return Summary.of(series.payload.summary)
+    return Summary.of(summarize(series.payload.columns.values[wire(metric)]))
 
+
+def entity_summary_of(entity: Any, metric: Enum) -> Summary:
+    """The gateway's summary of one metric of an entity's series (the upstream sends none)."""
+    return Summary.of(summarize(entity.series_columns().values[wire(metric)]))
+
+
+def series_summary(metrics: type[Enum]) -> Any:  # pragma: no mutate block (import time)
     def summary(
         self: Any,
         metric: Annotated[metrics | None, strawberry.argument(description=_METRIC)] = None,  # type: ignore[valid-type]
     ) -> Summary:
-        if metric is None:
-            return Summary.of(self.payload.summary)
-        return Summary.of(summarize(self.payload.columns.values[wire(metric)]))
+        return series_summary_of(self, metric)
 
     return strawberry.field(
         resolver=summary,
@@ -36,14 +45,12 @@ def series_summary(metrics: type[Enum]) -> Any:
     )
 
 
-def entity_summary(metrics: type[Enum]) -> Any:
-    """The gateway's summary of one metric of an entity's series (the upstream sends none)."""
-
+def entity_summary(metrics: type[Enum]) -> Any:  # pragma: no mutate block (import time)
     def summary(
         self: Any,
         metric: Annotated[metrics, strawberry.argument(description=_METRIC)],  # type: ignore[valid-type]
     ) -> Summary:
-        return Summary.of(summarize(self.series_columns().values[wire(metric)]))
+        return entity_summary_of(self, metric)
 
     return strawberry.field(
         resolver=summary,

@@ -107,11 +107,15 @@ USER_TOTALS = (Metric("conversationsCount"),)
 OPTIONAL_USER_TOTALS = ("lastActiveAt",)
 
 
-def _workspaces(domain: str) -> Dimension:
+def _workspaces(
+    domain: str,
+) -> Dimension:  # pragma: no mutate block (import time)
     return Dimension(domain, "workspaces", "WORKSPACES", _WORKSPACES, "Workspace", scope="workspace")
 
 
-def _repos(domain: str) -> Dimension:
+def _repos(
+    domain: str,
+) -> Dimension:  # pragma: no mutate block (import time)
     return Dimension(domain, "repos", "REPOS", _REPOS, "Repo", scope="repo")
 
 

@@ -6,8 +6,9 @@ The database is kept in .cache/ keyed by seed and clock, so a second run starts 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -76,35 +77,47 @@ class Api:
         self._runner.close()
 
 
+def shared(fixture_name: str, config: pytest.Config) -> Literal["session", "function"]:
+    """Apps and clients are built once per session; while a mutation run maps which tests reach
+    which code (its "stats" phase), once per test, so that building them counts for every test that
+    uses them and not only for the first (scripts/mutation, docs/testing.md)."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else "session"
+
+
+def per_module(fixture_name: str, config: pytest.Config) -> Literal["module", "function"]:
+    """As ``shared``, for fixtures a test module builds for its own tests."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else "module"
+
+
 @pytest.fixture(scope="session")
 def settings() -> BackendSettings:
     return BackendSettings.from_env({}, now=PINNED_NOW)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope=shared)
 def backend_app(settings: BackendSettings) -> Starlette:
     return create_backend_app(settings)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope=shared)
 def api(backend_app: Starlette) -> Iterator[Api]:
     client = Api(backend_app)
     yield client
     client.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope=shared)
 def org(backend_app: Starlette) -> Any:
     """The first demo organization (what the ``demo`` token reads)."""
     return backend_app.state.backend.store.orgs[0]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope=shared)
 def other_org(backend_app: Starlette) -> Any:
     return backend_app.state.backend.store.orgs[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope=shared)
 def gateway(backend_app: Starlette) -> Iterator[Gateway]:
     """The gateway in-process over the session's backend (no port on either side)."""
     app = create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app))
@@ -113,7 +126,7 @@ def gateway(backend_app: Starlette) -> Iterator[Gateway]:
     client.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope=shared)
 def per_entity(backend_app: Starlette) -> Iterator[Gateway]:
     """The gateway with entity batching off: one scoped call per federated entity, the reference answer."""
     client = Gateway(

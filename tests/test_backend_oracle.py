@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from local_backend.settings import BackendSettings
-from tests.conftest import Api
+from tests.conftest import Api, per_module
 
 FINE, HOUR = 300, 3_600
 LATENCY = "ROUND(COALESCE(CAST(SUM(latency_sum_ms) AS REAL) / NULLIF(SUM(requests), 0), 0.0), 3)"
@@ -86,14 +86,14 @@ DIMENSIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module)
 def facts(settings: BackendSettings) -> Iterator[sqlite3.Connection]:
     db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
     yield db
     db.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module)
 def org_key(facts: sqlite3.Connection, org: Any) -> int:
     row = facts.execute("SELECT key FROM entities WHERE kind = 'org' AND id = ?", (org.id,)).fetchone()
     return int(row[0])

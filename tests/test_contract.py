@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from tests.conftest import CONTRACT_PATHS, Api
+from tests.conftest import CONTRACT_PATHS, Api, per_module
 
 JUNK = st.text(alphabet=st.characters(codec="ascii", exclude_categories=["Cc"]), min_size=1, max_size=12)
 
@@ -76,13 +76,13 @@ def _validator(spec: dict[str, Any], path: str, status: int) -> Draft202012Valid
     return Draft202012Validator({**schema, "components": spec["components"]})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module)
 def spec(api: Api) -> dict[str, Any]:
     document: dict[str, Any] = api.ok("/openapi.json", token=None)
     return document
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module)
 def ids(org: Any, other_org: Any) -> dict[str, list[str]]:
     foreign = [other_org.repos[0].id]
     return {

@@ -12,25 +12,25 @@ import pytest
 
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
-from tests.conftest import Api
+from tests.conftest import Api, per_module
 from tests.servers import serve
 
 AUTH = {"Authorization": "Bearer demo"}
 STORAGE = "/v2/stats/storage?scope=org&window=7d"
 
 
-@pytest.fixture(scope="module")
-def faulty(settings: BackendSettings) -> Iterator[httpx.Client]:
+@pytest.fixture(scope=per_module)
+def fault_server(settings: BackendSettings) -> Iterator[httpx.Client]:
     app = create_backend_app(dataclasses.replace(settings, faults_enabled=True))
     with serve(app) as url, httpx.Client(base_url=url, headers=AUTH, timeout=10) as client:
         yield client
 
 
-@pytest.fixture(autouse=True)
-def _clear(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if "faulty" in request.fixturenames:
-        request.getfixturevalue("faulty").delete("/_faults")
+@pytest.fixture
+def faulty(fault_server: httpx.Client) -> Iterator[httpx.Client]:
+    """The fault-enabled backend, with every fault cleared after the test."""
+    yield fault_server
+    fault_server.delete("/_faults")
 
 
 def _inject(client: httpx.Client, **fault: object) -> None:

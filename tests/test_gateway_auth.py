@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from gql.app import create_app
 from gql.settings import GatewaySettings
-from tests.conftest import Api
+from tests.conftest import Api, per_module
 from tests.gateway import Gateway
 from tests.servers import serve
 
@@ -45,7 +45,7 @@ def test_in_process_mode_uses_the_demo_token_when_none_is_sent(gateway: Gateway,
     assert workspace_requests(gateway.query(WORKSPACE_TOTALS, token=None)) == rest_requests(api, "demo")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module)
 def upstream_url(backend_app: Starlette) -> Iterator[str]:
     with serve(backend_app) as url:
         yield url

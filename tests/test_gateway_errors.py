@@ -14,6 +14,7 @@ from gql.app import create_app
 from gql.settings import GatewaySettings
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
+from tests.conftest import per_module
 from tests.gateway import Gateway
 from tests.servers import serve
 
@@ -142,7 +143,7 @@ def test_the_upstream_error_code_reaches_the_client(
 # -- faults over a real socket ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module)
 def faulty_url(settings: BackendSettings) -> Iterator[str]:
     with serve(create_backend_app(dataclasses.replace(settings, faults_enabled=True))) as url:
         yield url

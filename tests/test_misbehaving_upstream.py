@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from gql.app import create_app
 from gql.settings import GatewaySettings
 from resolvers import resources
+from tests.conftest import per_module
 from tests.gateway import Gateway
 
 BEYOND_64_BITS = 2**63  # one past the largest signed 64-bit value; still a JSON integer orjson reads
@@ -269,7 +270,7 @@ _cases(
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module)
 def rewriting(backend_app: Starlette) -> Iterator[tuple[RewritingTransport, Gateway]]:
     transport = RewritingTransport(backend_app)
     client = Gateway(create_app(GatewaySettings(), transport=transport))
