@@ -108,7 +108,10 @@ def create_schema(
     )
 
 
-FEDERATION_VERSION: Final = "2.11"
+# The newest Federation 2 version that both Apollo's composer (@apollo/composition 2.14) and The
+# Guild's (@theguild/federation-composition, inside Hive Gateway) accept: the Guild's knows v2.0 to
+# v2.9 and refuses v2.11. The subgraph uses only @key, which every 2.x has.
+FEDERATION_VERSION: Final = "2.9"
 schema = create_schema()
 
 

@@ -46,11 +46,12 @@ def install(name: str) -> Path:
 
 
 def run(folder: Path, script: str, *args: str, timeout: float = 120) -> Any:
-    """Run a script of an installed folder; its standard output is JSON."""
+    """Run a script of an installed folder; the last line it prints is its JSON answer (libraries may
+    log lines of their own before it)."""
     node = shutil.which("node")
     assert node is not None
     done = subprocess.run(
         [node, script, *args], cwd=folder, capture_output=True, text=True, timeout=timeout, check=False
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

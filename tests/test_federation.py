@@ -42,7 +42,7 @@ def test_service_sdl_is_schema_graphql(gateway: Gateway) -> None:
     sdl = gateway.ok("{ _service { sdl } }")["_service"]["sdl"]
     published = (ROOT / "schema.graphql").read_text()
     assert sdl.strip() == published.strip()
-    assert '@link(url: "https://specs.apollo.dev/federation/v2.11"' in published
+    assert '@link(url: "https://specs.apollo.dev/federation/v2.9"' in published
     assert 'type Repo @key(fields: "id")' in published
 
 

@@ -1,11 +1,15 @@
-// Composes our subgraph with a small catalog subgraph that owns Workspace and Repo, serves the
-// supergraph through Apollo Gateway, runs one federated query and prints its answer as JSON.
+// Composes our subgraph with a small catalog subgraph that owns Workspace and Repo, with Apollo's
+// composer and with The Guild's, serves the supergraphs through Apollo Gateway and Hive Gateway,
+// runs one federated query through each and prints both answers as JSON.
 //
 // usage: node supergraph.mjs <stats subgraph URL> <stats SDL file> <catalog JSON file> <query file>
 import { readFileSync } from "node:fs";
 import { parse } from "graphql";
 import gql from "graphql-tag";
+import { createServer } from "node:http";
 import { composeServices } from "@apollo/composition";
+import { composeServices as composeWithGuild } from "@theguild/federation-composition";
+import { createGatewayRuntime } from "@graphql-hive/gateway";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";
@@ -15,7 +19,7 @@ const [statsUrl, sdlFile, catalogFile, queryFile] = process.argv.slice(2);
 const catalog = JSON.parse(readFileSync(catalogFile, "utf8"));
 
 const catalogTypeDefs = gql`
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.11", import: ["@key"])
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
   type Query {
     repos: [Repo!]!
     workspaces: [Workspace!]!
@@ -47,27 +51,46 @@ const catalogServer = new ApolloServer({
 });
 const { url: catalogUrl } = await startStandaloneServer(catalogServer, { listen });
 
-const composed = composeServices([
+const services = [
   { name: "stats", typeDefs: parse(readFileSync(sdlFile, "utf8")), url: `${statsUrl}/graphql` },
   { name: "catalog", typeDefs: catalogTypeDefs, url: catalogUrl },
-]);
-if (composed.errors) {
-  console.log(JSON.stringify({ compositionErrors: composed.errors.map((e) => e.message) }));
+];
+const composed = composeServices(services);
+const guild = composeWithGuild(services);
+if (composed.errors || guild.errors) {
+  console.log(
+    JSON.stringify({
+      compositionErrors: {
+        apollo: (composed.errors ?? []).map((e) => e.message),
+        guild: (guild.errors ?? []).map((e) => e.message),
+      },
+    }),
+  );
   await catalogServer.stop();
   process.exit(1);
 }
 
-const gatewayServer = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl }) });
-const { url: gatewayUrl } = await startStandaloneServer(gatewayServer, { listen });
-try {
-  const response = await fetch(gatewayUrl, {
+async function ask(url) {
+  const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", accept: "application/json" },
     body: JSON.stringify({ query: readFileSync(queryFile, "utf8") }),
   });
-  const answer = await response.json();
-  console.log(JSON.stringify({ answer, hints: composed.hints.length }));
+  return await response.json();
+}
+
+const apolloServer = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl }) });
+const { url: apolloUrl } = await startStandaloneServer(apolloServer, { listen });
+const hive = createGatewayRuntime({ supergraph: guild.supergraphSdl, logging: false });
+const hiveServer = createServer(hive);
+await new Promise((resolve) => hiveServer.listen(0, "127.0.0.1", resolve));
+try {
+  const apollo = await ask(apolloUrl);
+  const hiveAnswer = await ask(`http://127.0.0.1:${hiveServer.address().port}/graphql`);
+  console.log(JSON.stringify({ answer: apollo, hive: hiveAnswer, hints: composed.hints.length }));
 } finally {
-  await gatewayServer.stop();
+  await apolloServer.stop();
+  await new Promise((resolve) => hiveServer.close(resolve));
+  await hive.dispose();
   await catalogServer.stop();
 }
