@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -20,6 +21,7 @@ from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings, parse_now
 from tests.gateway import Gateway
 
+ROOT = Path(__file__).resolve().parent.parent
 PINNED_NOW = "2026-11-20T15:07:00Z"
 # The 19 paths of the contract; {by} filled with a dimension valid for each domain by ``concrete``.
 CONTRACT_PATHS = (

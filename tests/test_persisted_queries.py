@@ -1,0 +1,148 @@
+"""Persisted queries with Apollo Client's own link: automatic ones and trusted documents."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from gql.app import create_app
+from gql.graphiql import REFERENCE_QUERY
+from gql.settings import GatewaySettings
+from tests import node
+from tests.conftest import per_module
+from tests.servers import serve
+
+SMALL = "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture(scope=per_module)
+def gateway_url(backend_app: Starlette) -> Iterator[str]:
+    with serve(create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app))) as url:
+        yield url
+
+
+@pytest.fixture(scope=per_module)
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("manifest") / "persisted-query-manifest.json"
+    operations = [
+        {"id": sha256(REFERENCE_QUERY), "name": "Dashboard", "type": "query", "body": REFERENCE_QUERY}
+    ]
+    path.write_text(
+        json.dumps({"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations})
+    )
+    return path
+
+
+@pytest.fixture(scope=per_module)
+def trusted_url(backend_app: Starlette, manifest: Path) -> Iterator[str]:
+    settings = GatewaySettings(trusted_documents=manifest, trusted_documents_only=True)
+    with serve(create_app(settings, transport=httpx.ASGITransport(app=backend_app))) as url:
+        yield url
+
+
+@pytest.mark.slow
+def test_apollo_client_misses_resends_then_sends_the_hash_alone(gateway_url: str) -> None:
+    output = node.run(node.install("clients"), "persisted.mjs", f"{gateway_url}/graphql")
+    requests = output["requests"]
+    # cold: a GET with the hash alone misses; the link resends the whole query (a POST)
+    assert requests[0] == {"method": "GET", "query": False, "hash": requests[0]["hash"], "status": 200}
+    assert (
+        requests[1]["method"] == "POST"
+        and requests[1]["query"]
+        and requests[1]["hash"] == requests[0]["hash"]
+    )
+    # warm: the hash alone, by GET, is enough
+    assert requests[2] == requests[0]
+    assert len(requests) == 3
+    for result in output["results"]:
+        assert result["error"] is None
+        assert result["data"]["stats"]["ai"]["timeSeries"]["summary"]["total"] > 0
+
+
+@pytest.mark.slow
+def test_trusted_documents_are_served_by_id_to_apollo_client(
+    trusted_url: str, manifest: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "query.graphql").write_text(REFERENCE_QUERY)
+    output = node.run(
+        node.install("clients"),
+        "persisted.mjs",
+        f"{trusted_url}/graphql",
+        sha256(REFERENCE_QUERY),
+        str(tmp_path / "query.graphql"),
+    )
+    assert [r["query"] for r in output["requests"]] == [False, False], "only the id is ever sent"
+    for result in output["results"]:
+        assert result["error"] is None, result
+        assert result["data"]["stats"]["storage"]["timeSeries"]["summary"]["total"] > 0
+
+
+def _post(url: str, body: dict[str, object]) -> httpx.Response:
+    return httpx.post(f"{url}/graphql", json=body)
+
+
+def _hashed(digest: str, query: str | None = None) -> dict[str, object]:
+    """An APQ request body: the hash, and the query when registering it."""
+    body: dict[str, object] = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+    return body if query is None else {**body, "query": query}
+
+
+def test_a_hash_that_is_not_the_query_is_refused(gateway_url: str) -> None:
+    response = _post(
+        gateway_url,
+        {"query": SMALL, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+def test_an_unknown_hash_asks_for_the_query(gateway_url: str) -> None:
+    response = _post(
+        gateway_url, {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256("{ x }")}}}
+    )
+    assert response.status_code == 200
+    assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def test_only_trusted_documents_run_when_the_gateway_says_so(trusted_url: str) -> None:
+    refused = _post(trusted_url, {"query": SMALL})
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
+    by_text = _post(trusted_url, {"query": REFERENCE_QUERY})
+    assert "errors" not in by_text.json(), "a manifest document may also come as text"
+    not_registered = _post(
+        trusted_url,
+        {"query": SMALL, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256(SMALL)}}},
+    )
+    assert not_registered.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
+
+
+def test_the_automatic_store_is_bounded(backend_app: Starlette) -> None:
+    settings = GatewaySettings(apq_cache_size=2)
+    with serve(create_app(settings, transport=httpx.ASGITransport(app=backend_app))) as url:
+        queries = [f"{{ a{n}: stats(window: LAST_24H) {{ window }} }}" for n in range(3)]
+        for query in queries:
+            registered = _post(
+                url,
+                {
+                    "query": query,
+                    "extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}},
+                },
+            )
+            assert "errors" not in registered.json()
+        recalled = [
+            _post(url, {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256(q)}}}).json()
+            for q in queries
+        ]
+    assert "errors" in recalled[0], "the least recently used was dropped"
+    assert ["errors" in r for r in recalled[1:]] == [False, False]
