@@ -13,10 +13,13 @@ per point.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 from typing import NewType
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.types.scalar import ScalarDefinition
 
 Long = NewType("Long", int)
@@ -25,6 +28,11 @@ LongList = NewType("LongList", list[int])
 FloatList = NewType("FloatList", list[float])
 
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
+# What each scalar is, for clients and code generators (`@specifiedBy`).
+JSON_NUMBERS = "https://www.rfc-editor.org/rfc/rfc8259#section-6"
+JSON_ARRAYS = "https://www.rfc-editor.org/rfc/rfc8259#section-5"
+EPOCH_SECONDS = "https://pubs.opengroup.org/onlinepubs/9799919799/basedefs/V1_chap04.html#tag_04_19"
+DATE_TIME = "https://scalars.graphql.org/andimarek/date-time"
 
 
 def _long_out(value: object) -> int:
@@ -61,12 +69,14 @@ SCALARS: dict[object, ScalarDefinition] = {
         " JSON integer. Inputs also take its decimal string.",
         serialize=_long_out,
         parse_value=_long_in,
+        specified_by_url=JSON_NUMBERS,
     ),
     EpochSeconds: strawberry.scalar(
         name="EpochSeconds",
         description="An instant as Unix epoch seconds (UTC), a 64-bit JSON integer: safe past 2038.",
         serialize=_long_out,
         parse_value=_long_in,
+        specified_by_url=EPOCH_SECONDS,
     ),
     LongList: strawberry.scalar(
         name="LongList",
@@ -74,6 +84,7 @@ SCALARS: dict[object, ScalarDefinition] = {
         " time order (the chart form).",
         serialize=_column_out,
         parse_value=_no_input,
+        specified_by_url=JSON_ARRAYS,
     ),
     FloatList: strawberry.scalar(
         name="FloatList",
@@ -81,5 +92,11 @@ SCALARS: dict[object, ScalarDefinition] = {
         " (the chart form).",
         serialize=_column_out,
         parse_value=_no_input,
+        specified_by_url=JSON_ARRAYS,
+    ),
+    datetime.datetime: dataclasses.replace(
+        DateTimeDefinition,
+        description="An instant with its UTC offset, as an RFC 3339 date-time (ISO 8601).",
+        specified_by_url=DATE_TIME,
     ),
 }
