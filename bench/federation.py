@@ -62,11 +62,13 @@ def main() -> None:
 
         repos = asyncio.run(repo_ids())
         per_entity = create_app(
-            GatewaySettings(entity_batching="never"), transport=httpx.ASGITransport(app=backend)
+            GatewaySettings(entity_batching="never", max_upstream_calls=500),
+            transport=httpx.ASGITransport(app=backend),
         )
         auto = create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend))
         always = create_app(
-            GatewaySettings(entity_batching="always"), transport=httpx.ASGITransport(app=backend)
+            GatewaySettings(entity_batching="always", max_upstream_calls=500),
+            transport=httpx.ASGITransport(app=backend),
         )
         print(
             f"breakdown size: {len(repos)} repos; rule: breakdown when N >= {entity_batch.MIN_ENTITIES},"

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gql.cors import cors
+from gql.cost import Budget
 from gql.documents import DocumentCache, PreparedDocument
 from gql.graphiql import GraphiQL
 from gql.http import GraphQLEndpoint
@@ -25,6 +26,7 @@ from gql.persisted import PersistedQueries, load_manifest
 from gql.schema import create_schema
 from gql.settings import GatewaySettings
 from local_backend.settings import BackendSettings
+from resolvers.breaker import CircuitBreaker
 from resolvers.client import UpstreamClient
 from resolvers.context import RequestContext
 
@@ -45,6 +47,8 @@ def _context_factory(settings: GatewaySettings, client: UpstreamClient) -> Any:
             _report_requested(settings, request),
             settings.entity_batching,
             request,
+            settings.max_upstream_calls,
+            settings.request_deadline,
         )
         built.prepared = prepared
         return built
@@ -79,6 +83,7 @@ def create_app(
     backend: Any = None
     if transport is None and settings.api_url is None:
         transport, backend = _local_backend(backend_settings or BackendSettings.from_env({}))
+    breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_cool_down)
     http = httpx.AsyncClient(
         transport=transport,
         base_url=settings.api_url or LOCAL_BASE_URL,
@@ -89,11 +94,12 @@ def create_app(
     graphiql = GraphiQL(settings.graphiql_folder)
     endpoint = GraphQLEndpoint(
         schema,
-        DocumentCache(schema._schema, settings.document_cache_size),
+        DocumentCache(schema._schema, settings.document_cache_size, settings.limits()),
         _persisted_queries(settings),
-        _context_factory(settings, UpstreamClient(http)),
+        _context_factory(settings, UpstreamClient(http, settings.timeout_seconds, breaker)),
         graphiql.html,
         lambda request: _report_requested(settings, request),
+        Budget(settings.max_upstream_calls, settings.max_values, settings.entity_batching),
     )
 
     async def healthz(request: Request) -> Response:

@@ -21,12 +21,14 @@ from graphql import (
     get_operation_ast,
     parse,
 )
-from graphql.execution.values import get_variable_values
+from graphql.execution.values import VariableValues, get_variable_values
 from graphql.validation import specified_rules
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from gql import limits
 from gql.failures import RequestFailure
+from gql.limits import Limits
 
 
 def document_key(text: str) -> str:
@@ -49,9 +51,10 @@ class DocumentCache:
     A refused document is cached as its failure, so a client that repeats a bad query costs no
     parsing either."""
 
-    def __init__(self, schema: GraphQLSchema, size: int) -> None:
+    def __init__(self, schema: GraphQLSchema, size: int, limits: Limits | None = None) -> None:
         self.schema = schema
         self.size = size
+        self.limits = limits or Limits()
         self._entries: OrderedDict[str, PreparedDocument | RequestFailure] = OrderedDict()
 
     def prepare(self, text: str, key: str | None = None) -> PreparedDocument:
@@ -70,9 +73,19 @@ class DocumentCache:
 
     def _prepare(self, text: str, key: str) -> PreparedDocument | RequestFailure:
         try:
-            document = parse(text)
+            document = parse(text, max_tokens=self.limits.max_tokens)
         except GraphQLError as error:
+            if "tokens" in error.message and "Parsing aborted" in error.message:
+                message = (
+                    f"The document has more than {self.limits.max_tokens:,} tokens; make it smaller"
+                    " (FLASHBACK_MAX_TOKENS)."
+                )
+                return RequestFailure.document("MAX_TOKENS_LIMIT", [GraphQLError(message)])
             return RequestFailure.document("GRAPHQL_PARSE_FAILED", [error])
+        try:
+            limits.check(limits.measure(document), self.limits)
+        except RequestFailure as failure:
+            return failure
         errors = validate_document(self.schema, document, tuple(specified_rules))
         if errors:
             return RequestFailure.document("GRAPHQL_VALIDATION_FAILED", errors)
@@ -98,11 +111,12 @@ def operation_of(prepared: PreparedDocument, name: str | None) -> OperationDefin
 
 def check_variables(
     schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Mapping[str, Any] | None
-) -> None:
-    """Variables the operation cannot take are refused before execution, with BAD_USER_INPUT."""
+) -> VariableValues:
+    """The operation's variables, coerced; ones it cannot take are refused with BAD_USER_INPUT."""
     coerced = get_variable_values(schema, operation.variable_definitions or (), dict(variables or {}))
     if isinstance(coerced, list):
         raise RequestFailure.document("BAD_USER_INPUT", coerced)
+    return coerced
 
 
 class PreparedDocumentExtension(SchemaExtension):

@@ -13,11 +13,14 @@ from graphql import GraphQLError
 
 from resolvers.errors import (
     BadInput,
+    CallBudgetExceeded,
+    DeadlineExceeded,
     GatewayFailure,
     MalformedBody,
     MissingCredentials,
     UpstreamStatus,
     UpstreamTimeout,
+    UpstreamUnavailable,
     UpstreamUnreachable,
 )
 
@@ -48,6 +51,20 @@ def code_and_message(failure: GatewayFailure) -> tuple[str, str]:
             "No credentials: send 'Authorization: Bearer <token>' (or run the gateway with"
             " FLASHBACK_API_TOKEN set).",
         )
+    if isinstance(failure, CallBudgetExceeded):
+        return (
+            "COST_ACTUAL_TOO_EXPENSIVE",
+            f"This request has made the {failure.budget} upstream calls its budget allows; the fields that"
+            " need more are null. Ask for fewer breakdowns, entities or scopes (FLASHBACK_MAX_UPSTREAM_CALLS).",
+        )
+    if isinstance(failure, DeadlineExceeded):
+        return (
+            "DEADLINE_EXCEEDED",
+            f"The request's deadline of {failure.seconds:g} s passed before the statistics API answered this"
+            " field; the rest of the response is complete. Retry, or ask for less at once.",
+        )
+    if isinstance(failure, UpstreamUnavailable):
+        return UPSTREAM_ERROR, f"The statistics API is held back: {failure.reason}. Retry later."
     if isinstance(failure, UpstreamStatus):
         if failure.status == 400 and failure.message:
             return BAD_USER_INPUT, failure.message

@@ -16,12 +16,20 @@ from graphql import GraphQLError
 class RequestFailure(Exception):
     """A request the gateway refuses before execution."""
 
-    def __init__(self, code: str, errors: Sequence[GraphQLError], status: int, legacy_status: int) -> None:
+    def __init__(
+        self,
+        code: str,
+        errors: Sequence[GraphQLError],
+        status: int,
+        legacy_status: int,
+        extensions: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(errors[0].message if errors else code)
         self.code = code
         self.errors = list(errors)
         self.status = status  # for application/graphql-response+json
         self.legacy_status = legacy_status  # for application/json
+        self.extensions = dict(extensions or {})  # the response's, beside the errors
 
     @classmethod
     def request(cls, code: str, message: str, status: int = 400) -> RequestFailure:
@@ -33,10 +41,13 @@ class RequestFailure(Exception):
         """A well-formed request whose document cannot run."""
         return cls(code, errors, 400, 200)
 
-    def body(self, extensions: dict[str, object] | None = None) -> dict[str, object]:
+    def body(self) -> dict[str, object]:
         errors = []
         for error in self.errors:
             formatted = dict(error.formatted)
-            formatted["extensions"] = {**(error.extensions or {}), "code": self.code, **(extensions or {})}
+            formatted["extensions"] = {**(error.extensions or {}), "code": self.code}
             errors.append(formatted)
-        return {"errors": errors}
+        body: dict[str, object] = {"errors": errors}
+        if self.extensions:
+            body["extensions"] = dict(self.extensions)
+        return body

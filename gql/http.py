@@ -22,6 +22,7 @@ from graphql import GraphQLSchema
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gql import cost
 from gql.documents import DocumentCache, PreparedDocument, check_variables, operation_of
 from gql.failures import RequestFailure
 from gql.persisted import PersistedQueries
@@ -85,7 +86,29 @@ def _from_mapping(params: Mapping[str, Any]) -> GraphQLRequest:
     )
 
 
-async def read_request(request: Request) -> GraphQLRequest:
+async def _bounded_body(request: Request, max_bytes: int) -> bytes:
+    """The body, refused as soon as it is known to pass ``max_bytes``: before reading it when it
+    says its length, while reading it otherwise. A huge document costs no memory and no parsing."""
+    declared = request.headers.get("content-length")
+    too_large = RequestFailure.request(
+        "PAYLOAD_TOO_LARGE",
+        f"The request body is larger than {max_bytes:,} bytes (FLASHBACK_MAX_BODY_BYTES); send a smaller"
+        " document, or a persisted query's hash.",
+        413,
+    )
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
     """The GraphQL request carried by an HTTP request, or a ``RequestFailure`` saying what is wrong."""
     if request.method == "GET":
         params = request.query_params
@@ -100,7 +123,7 @@ async def read_request(request: Request) -> GraphQLRequest:
         raise RequestFailure.request(
             "BAD_REQUEST", "POST a JSON body with `Content-Type: application/json`.", status=415
         )
-    body = await request.body()
+    body = await _bounded_body(request, max_bytes)
     if not body:
         raise RequestFailure.request("BAD_REQUEST", 'The request body is empty; POST {"query": "..."}.')
     try:
@@ -137,6 +160,7 @@ class GraphQLEndpoint:
         context: ContextFactory,
         graphiql: Callable[[], Response],
         wants_report: Callable[[Request], bool],
+        budget: cost.Budget,
     ) -> None:
         self.schema = schema
         self.graphql_schema: GraphQLSchema = schema._schema
@@ -145,6 +169,7 @@ class GraphQLEndpoint:
         self.context = context
         self.graphiql = graphiql
         self.wants_report = wants_report
+        self.budget = budget
 
     async def handle(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):
@@ -170,11 +195,13 @@ class GraphQLEndpoint:
             status = failure.status if media_type == GRAPHQL_RESPONSE else failure.legacy_status
             body = failure.body()
             if self.wants_report(request):
-                body["extensions"] = {"upstream": {"count": 0, "calls": [], "totalMs": 0}}
+                extensions = dict(body.get("extensions") or {})  # type: ignore[call-overload]
+                extensions["upstream"] = {"count": 0, "calls": [], "totalMs": 0}
+                body["extensions"] = extensions
             return respond(body, status, media_type)
 
     async def _run(self, request: Request, media_type: str) -> Response:
-        graphql_request = await read_request(request)
+        graphql_request = await read_request(request, self.documents.limits.max_body_bytes)
         resolved = self.persisted.resolve(graphql_request.query, graphql_request.extensions)
         prepared = self.documents.prepare(resolved.text, resolved.key)
         operation = operation_of(prepared, graphql_request.operation_name)
@@ -182,7 +209,16 @@ class GraphQLEndpoint:
             raise RequestFailure.request(
                 "METHOD_NOT_ALLOWED", "Only queries may be sent with GET; POST it.", 405
             )
-        check_variables(self.graphql_schema, operation, graphql_request.variables)
+        variables = check_variables(self.graphql_schema, operation, graphql_request.variables)
+        estimated = self.budget.check(
+            cost.estimate(
+                self.graphql_schema,
+                prepared.document,
+                operation,
+                variables,
+                self.documents.limits.max_representations,
+            )
+        )
         context = self.context(request, prepared)
         result = await self.schema.execute(
             prepared.text,
@@ -193,8 +229,12 @@ class GraphQLEndpoint:
         body: dict[str, object] = {"data": result.data}
         if result.errors:
             body["errors"] = [error.formatted for error in result.errors]
-        if result.extensions:
-            body["extensions"] = result.extensions
+        extensions = dict(result.extensions or {})
+        if self.wants_report(request):
+            actual = {"calls": len(context.log.calls), "values": cost.count_values(result.data)}
+            extensions["cost"] = {**estimated, "actual": actual}
+        if extensions:
+            body["extensions"] = extensions
         return respond(body, 200, media_type)
 
 

@@ -17,6 +17,7 @@ import annotated_types
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gql.graphiql import default_folder
+from gql.limits import Limits
 
 DEMO_TOKEN = "demo"
 
@@ -103,6 +104,76 @@ class GatewaySettings(BaseModel):
     trusted_documents_only: bool = _env(
         "FLASHBACK_TRUSTED_DOCUMENTS_ONLY", "Refuse every document not in the manifest.", default=False
     )
+
+    request_deadline: float = _env(
+        "FLASHBACK_REQUEST_DEADLINE",
+        "Seconds a request may wait for the upstream in all; then pending calls are cancelled.",
+        default=10.0,
+        gt=0,
+        le=300,
+    )
+    max_upstream_calls: int = _env(
+        "FLASHBACK_MAX_UPSTREAM_CALLS",
+        "Distinct upstream calls one request may make.",
+        default=30,
+        ge=1,
+        le=10_000,
+    )
+    max_values: int = _env(
+        "FLASHBACK_MAX_VALUES",
+        "Values (points x entities x metrics) one request may produce.",
+        default=320_000,
+        ge=1,
+        le=100_000_000,
+    )
+    max_body_bytes: int = _env(
+        "FLASHBACK_MAX_BODY_BYTES", "Largest request body.", default=262_144, ge=1_024, le=100_000_000
+    )
+    max_tokens: int = _env(
+        "FLASHBACK_MAX_TOKENS", "Most tokens in a document.", default=4_000, ge=10, le=1_000_000
+    )
+    max_depth: int = _env("FLASHBACK_MAX_DEPTH", "Deepest nesting of fields.", default=14, ge=1, le=1_000)
+    max_aliases: int = _env(
+        "FLASHBACK_MAX_ALIASES", "Most aliases in a document.", default=60, ge=0, le=100_000
+    )
+    max_root_fields: int = _env(
+        "FLASHBACK_MAX_ROOT_FIELDS", "Most root fields in an operation.", default=12, ge=1, le=10_000
+    )
+    max_directives: int = _env(
+        "FLASHBACK_MAX_DIRECTIVES", "Most directives in a document.", default=50, ge=0, le=100_000
+    )
+    max_representations: int = _env(
+        "FLASHBACK_MAX_REPRESENTATIONS",
+        "Most representations in one _entities call.",
+        default=500,
+        ge=1,
+        le=100_000,
+    )
+    breaker_threshold: int = _env(
+        "FLASHBACK_BREAKER_THRESHOLD",
+        "Upstream faults in a row that open the circuit breaker.",
+        default=5,
+        ge=1,
+        le=1_000,
+    )
+    breaker_cool_down: float = _env(
+        "FLASHBACK_BREAKER_COOL_DOWN",
+        "Seconds the open breaker fails fast before probing.",
+        default=10.0,
+        gt=0,
+        le=600,
+    )
+
+    def limits(self) -> Limits:
+        return Limits(
+            max_body_bytes=self.max_body_bytes,
+            max_tokens=self.max_tokens,
+            max_depth=self.max_depth,
+            max_aliases=self.max_aliases,
+            max_root_fields=self.max_root_fields,
+            max_directives=self.max_directives,
+            max_representations=self.max_representations,
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:

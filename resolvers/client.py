@@ -4,18 +4,42 @@ It sends a ``RestRequest`` as it is (the request layer decides the query string)
 typed failure (``resolvers.errors``) that says what happened: an error status with the
 upstream's own message and ``error_code``, a timeout, a broken connection, a body that is not
 JSON. The caller's token is sent, never kept or echoed.
+
+Transient faults are retried: a GET is idempotent, so a 429, 502, 503 or 504 (after its
+``Retry-After``, when sent) or a broken connection is tried again, at most twice, with jittered
+exponential backoff, and never past the request's deadline. No other 4xx is retried: it is the
+caller's. Every attempt asks the circuit breaker first and tells it how it went.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
 import httpx
 import orjson
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
-from resolvers.errors import MalformedBody, UpstreamStatus, UpstreamTimeout, UpstreamUnreachable
+from resolvers.breaker import CircuitBreaker
+from resolvers.errors import (
+    DeadlineExceeded,
+    MalformedBody,
+    UpstreamStatus,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
 from resolvers.requests import RestRequest
+
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+MAX_RETRIES = 2
+_BACKOFF = wait_random_exponential(multiplier=0.05, max=1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +67,35 @@ class CallLog:
         }
 
 
-def _status_failure(status: int, body: bytes) -> UpstreamStatus:
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """When the request must be answered by (``time.monotonic``), and its length for messages."""
+
+    at: float
+    seconds: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds, seconds)
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: the jittered backoff is used instead
+
+
+def _transient(failure: BaseException) -> bool:
+    if isinstance(failure, UpstreamStatus):
+        return failure.status in TRANSIENT_STATUSES
+    return isinstance(failure, UpstreamUnreachable)
+
+
+def _status_failure(status: int, body: bytes, retry_after: float | None = None) -> UpstreamStatus:
     """The upstream's ``message`` and ``error_code`` travel with the status, when its body has them."""
     try:
         parsed = orjson.loads(body)
@@ -55,33 +107,78 @@ def _status_failure(status: int, body: bytes) -> UpstreamStatus:
         status,
         message if isinstance(message, str) and message else None,
         code if isinstance(code, str) and code else None,
+        retry_after,
     )
 
 
 class UpstreamClient:
-    """Shared by every request (one connection pool); holds no caller state."""
+    """Shared by every request (one connection pool and one breaker); holds no caller state."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, timeout: float = 15.0, breaker: CircuitBreaker | None = None
+    ) -> None:
         self.http = http
+        self.timeout = timeout
+        self.breaker = breaker or CircuitBreaker()
 
-    async def get(self, request: RestRequest, authorization: str, log: CallLog) -> object:
+    async def get(
+        self, request: RestRequest, authorization: str, log: CallLog, deadline: Deadline | None = None
+    ) -> object:
         """The parsed JSON body of a successful answer; an ``UpstreamFailure`` otherwise."""
+
+        def wait(state: RetryCallState) -> float:
+            failure = state.outcome.exception() if state.outcome else None
+            hinted = failure.retry_after if isinstance(failure, UpstreamStatus) else None
+            return hinted if hinted is not None else _BACKOFF(state)
+
+        def give_up(state: RetryCallState) -> bool:
+            """Stop after two retries, or when waiting again would pass the deadline."""
+            if stop_after_attempt(1 + MAX_RETRIES)(state):
+                return True
+            return deadline is not None and wait(state) >= deadline.remaining()
+
+        retrying = AsyncRetrying(stop=give_up, wait=wait, retry=retry_if_exception(_transient), reraise=True)
+        async for attempt in retrying:
+            with attempt:
+                return await self._attempt(request, authorization, log, deadline)
+        raise AssertionError("unreachable: tenacity re-raises the last failure")
+
+    async def _attempt(
+        self, request: RestRequest, authorization: str, log: CallLog, deadline: Deadline | None
+    ) -> object:
+        budget = self.timeout if deadline is None else min(self.timeout, deadline.remaining())
+        if budget <= 0:
+            assert deadline is not None
+            raise DeadlineExceeded(deadline.seconds)
+        self.breaker.before_call()
         started = time.perf_counter()
         status: int | None = None
         try:
-            response = await self.http.get(
-                request.target, headers={"Authorization": authorization, "Accept": "application/json"}
-            )
+            async with asyncio.timeout(budget):
+                response = await self.http.get(
+                    request.target, headers={"Authorization": authorization, "Accept": "application/json"}
+                )
             status = response.status_code
+        except TimeoutError as exc:
+            self.breaker.failed()
+            if deadline is not None and deadline.remaining() <= 0:
+                raise DeadlineExceeded(deadline.seconds) from exc
+            raise UpstreamTimeout() from exc
         except httpx.TimeoutException as exc:
+            self.breaker.failed()
             raise UpstreamTimeout() from exc
         except httpx.HTTPError as exc:
+            self.breaker.failed()
             raise UpstreamUnreachable() from exc
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             log.calls.append(UpstreamCall(request.path, request.query, status, elapsed))
+        if status >= 500:
+            self.breaker.failed()
+        else:
+            self.breaker.succeeded()
         if status >= 400:
-            raise _status_failure(status, response.content)
+            raise _status_failure(status, response.content, _retry_after(response.headers.get("retry-after")))
         try:
             return orjson.loads(response.content)
         except orjson.JSONDecodeError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from resolvers.client import CallLog, UpstreamClient
+from resolvers.client import CallLog, Deadline, UpstreamClient
 from resolvers.entity_batch import EntitySeriesLoader
 from resolvers.errors import MissingCredentials
 from resolvers.loaders import UpstreamLoader
@@ -37,12 +37,16 @@ class RequestContext:
         report_upstream: bool,
         entity_batching: str = "auto",
         request: object | None = None,
+        max_calls: int | None = None,
+        deadline_seconds: float | None = None,
     ) -> RequestContext:
-        """``entity_batching``: "auto" by the rule in resolvers.entity_batch, "never" or "always"."""
+        """``entity_batching``: "auto" by the rule in resolvers.entity_batch, "never" or "always";
+        ``max_calls`` and ``deadline_seconds`` bound the request's upstream calls in number and time."""
         log = CallLog()
         loaders = None
         if authorization is not None:
-            upstream = UpstreamLoader(client, authorization, concurrency, log)
+            deadline = None if deadline_seconds is None else Deadline.after(deadline_seconds)
+            upstream = UpstreamLoader(client, authorization, concurrency, log, max_calls, deadline)
             loaders = Loaders(upstream, EntitySeriesLoader(upstream, entity_batching))
         return cls(loaders, report_upstream, log, request)
 

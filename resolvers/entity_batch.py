@@ -3,20 +3,20 @@
 A federated page that lists a hundred repos asks for a hundred repo-scoped time series; the
 upstream has no endpoint that takes many ids, but its breakdown by repos holds every repo's series.
 When N requests differ only in the entity they are about (same domain, window, bucket size and
-other filters), this loader chooses between N scoped calls and the breakdown:
+other filters), this loader answers them so:
 
-    N < MIN_ENTITIES               -> N scoped calls (the breakdown would save at most a call or two)
-    otherwise, probe the breakdown's size (limit=1, no series: one small call), then
-    1 + pages(total) < N  and  total <= TOTAL_PER_ENTITY * N
-                                   -> the breakdown with series, every page at once
-    else                           -> N scoped calls
+    N < MIN_ENTITIES   -> the entity's own scoped call
+    otherwise          -> one page of the breakdown with series, of TOTAL_PER_ENTITY * N entities
+                          (at most the upstream's 500), the largest first; then a scoped call for
+                          each entity the page does not hold
 
-``TOTAL_PER_ENTITY`` bounds the waste: the breakdown may carry at most that many entities for
-each one asked for. Measured with ``bench/federation.py`` on the local backend, one scoped call
-costs about as much server time as ten entities' series in a breakdown, so at 10 the breakdown
-is no slower and makes 2 calls instead of N; below it, it is also faster. Entities missing from
-the breakdown (no traffic in the window, or not visible to the token) and every entity when the
-breakdown is refused with 403 fall back to their scoped call, so both paths answer the same. A
+``TOTAL_PER_ENTITY`` bounds the waste: the page carries at most that many entities for each one
+asked for. Measured with ``bench/federation.py`` on the local backend, one scoped call costs about
+as much server time as ten entities' series in a breakdown, so at 10 the page is no slower than
+the N calls it replaces. Entities the page does not hold (no traffic in the window, ranked past
+the page, or not visible to the token) and every entity when the breakdown is refused with 403
+fall back to their scoped call, so both paths answer the same; when the page holds them all,
+which is the case for entities a listing of the busiest ones names, N entities cost one call. A
 series built from a breakdown entity gets the meta the scoped call would have had and the
 summary the upstream documents (its domain's main metric), computed from the series.
 """
@@ -24,7 +24,6 @@ summary the upstream documents (its domain's main metric), computed from the ser
 from __future__ import annotations
 
 import asyncio
-import math
 
 from strawberry.dataloader import DataLoader
 
@@ -44,7 +43,7 @@ from resolvers.v2_payloads import (
 )
 
 PAGE = resources.LIMIT_MAX
-MIN_ENTITIES = 5
+MIN_ENTITIES = 2
 TOTAL_PER_ENTITY = 10
 BATCHING_MODES = ("auto", "never", "always")
 
@@ -85,7 +84,7 @@ class EntitySeriesLoader:
         window: Meta | None = None
         if self.mode == "always" or (self.mode == "auto" and len(group) >= MIN_ENTITIES):
             try:
-                found, window = await self._from_breakdown(group[0], len(group), self.mode == "always")
+                found, window = await self._from_breakdown(group[0], len({r.entity_id for r in group}))
             except UpstreamStatus as failure:
                 if failure.status != 403:
                     return dict.fromkeys(group, failure)
@@ -98,20 +97,16 @@ class EntitySeriesLoader:
                 answers[request] = _series_of(request, found[request.entity_id], window)
         return answers
 
-    async def _from_breakdown(
-        self, request: EntitySeries, wanted: int, regardless: bool
-    ) -> tuple[dict[str, Entity], Meta]:
-        """The breakdown's entities by id (empty if the rule says no) and its window."""
-        probe = await self._whole(request, Page(1, 0), False)
-        total = probe.meta.total_entities
-        pages = math.ceil(total / PAGE)
-        if not regardless and not (1 + pages < wanted and total <= TOTAL_PER_ENTITY * wanted):
-            return {}, probe.meta.meta
-        payloads = await asyncio.gather(
-            *(self._whole(request, Page(PAGE, page * PAGE), True) for page in range(pages))
-        )
-        entities = {e.id: e for payload in payloads for e in payload.entities if e.columns is not None}
-        return entities, probe.meta.meta
+    async def _from_breakdown(self, request: EntitySeries, wanted: int) -> tuple[dict[str, Entity], Meta]:
+        """The entities of the page sized for ``wanted`` entities, by id, and the page's window."""
+        payload = await self._whole(request, page_for(wanted), True)
+        entities = {e.id: e for e in payload.entities if e.columns is not None}
+        return entities, payload.meta.meta
+
+
+def page_for(wanted: int) -> Page:
+    """The breakdown page that answers ``wanted`` entities: ten per entity, at most one upstream page."""
+    return Page(min(PAGE, TOTAL_PER_ENTITY * wanted), 0)
 
 
 def _series_of(request: EntitySeries, entity: Entity, window_meta: Meta) -> SeriesPayload:

@@ -3,10 +3,13 @@
     GatewayFailure
     ├── BadInput                 the caller's arguments, refused before any upstream call
     ├── MissingCredentials       no token to send upstream
+    ├── CallBudgetExceeded       the request has made all the upstream calls its budget allows
+    ├── DeadlineExceeded         the request's deadline passed before this call could be made
     └── UpstreamFailure          the upstream did not give what was asked
         ├── UpstreamStatus       it answered with an error status (with its message and error_code)
         ├── UpstreamTimeout      it did not answer in time
         ├── UpstreamUnreachable  it could not be reached, or broke the connection
+        ├── UpstreamUnavailable  the circuit breaker holds calls back after repeated failures
         └── MalformedBody        it answered, with a body outside its contract (what is wrong)
 
 Nothing here knows GraphQL: ``gql.errors`` is the one place that turns each of these into a
@@ -28,6 +31,22 @@ class MissingCredentials(GatewayFailure):
     """The request carries no token and the gateway has none to send for it."""
 
 
+class CallBudgetExceeded(GatewayFailure):
+    """The loaders refuse calls past the request's budget: the safety net under the cost estimate."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__(f"budget of {budget} calls")
+        self.budget = budget
+
+
+class DeadlineExceeded(GatewayFailure):
+    """The request's deadline passed; the calls still pending were cancelled."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"deadline of {seconds:g} s")
+        self.seconds = seconds
+
+
 class UpstreamFailure(GatewayFailure):
     """The upstream did not give what was asked. ``status`` is its HTTP status, if it answered."""
 
@@ -35,13 +54,17 @@ class UpstreamFailure(GatewayFailure):
 
 
 class UpstreamStatus(UpstreamFailure):
-    """An answer with an error status; ``message`` and ``error_code`` are the upstream's own, if sent."""
+    """An answer with an error status; ``message`` and ``error_code`` are the upstream's own, if sent,
+    and ``retry_after`` its ``Retry-After`` in seconds."""
 
-    def __init__(self, status: int, message: str | None, error_code: str | None) -> None:
+    def __init__(
+        self, status: int, message: str | None, error_code: str | None, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"HTTP {status}")
         self.status = status
         self.message = message
         self.error_code = error_code
+        self.retry_after = retry_after
 
 
 class UpstreamTimeout(UpstreamFailure):
@@ -50,6 +73,14 @@ class UpstreamTimeout(UpstreamFailure):
 
 class UpstreamUnreachable(UpstreamFailure):
     """The connection could not be made or broke before a whole answer arrived."""
+
+
+class UpstreamUnavailable(UpstreamFailure):
+    """Calls are held back: the upstream failed repeatedly and the breaker is open (the reason)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class MalformedBody(UpstreamFailure):

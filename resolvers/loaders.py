@@ -5,6 +5,10 @@ the operation (aliases, fragments, repeated fields) share one HTTP call, and sen
 of one tick concurrently, at most ``concurrency`` at a time. Bodies are parsed into typed payloads
 inside the load, so each is parsed once however many fields read it.
 
+The loader also holds the request's limits at run time: it refuses calls past the request's
+budget (``CallBudgetExceeded``, the safety net under the cost estimate) and hands every call the
+request's deadline.
+
 A breakdown asked for without series is served by the same breakdown with series when the
 operation asks for that too (in the same tick, or already loaded), since the latter holds all of
 the former.
@@ -19,7 +23,8 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from resolvers.client import CallLog, UpstreamClient
+from resolvers.client import CallLog, Deadline, UpstreamClient
+from resolvers.errors import CallBudgetExceeded
 from resolvers.requests import RestRequest
 
 Parser = Callable[[object], Any]
@@ -39,10 +44,21 @@ class RestKey:
 class UpstreamLoader:
     """One per GraphQL request: its cache never outlives the request nor crosses callers."""
 
-    def __init__(self, client: UpstreamClient, authorization: str, concurrency: int, log: CallLog) -> None:
+    def __init__(
+        self,
+        client: UpstreamClient,
+        authorization: str,
+        concurrency: int,
+        log: CallLog,
+        max_calls: int | None = None,
+        deadline: Deadline | None = None,
+    ) -> None:
         self.client = client
         self.authorization = authorization
         self.log = log
+        self.max_calls = max_calls
+        self.deadline = deadline
+        self.calls = 0
         self._slots = asyncio.Semaphore(concurrency)
         self._loader: DataLoader[RestKey, Any] = DataLoader(self._load_batch)
 
@@ -62,6 +78,9 @@ class UpstreamLoader:
         return [by_key[served_by.get(key, key)] for key in keys]
 
     async def _fetch(self, key: RestKey) -> Any:
+        if self.max_calls is not None and self.calls >= self.max_calls:
+            raise CallBudgetExceeded(self.max_calls)
+        self.calls += 1
         async with self._slots:
-            body = await self.client.get(key.request, key.credentials, self.log)
+            body = await self.client.get(key.request, key.credentials, self.log, self.deadline)
         return key.parser(body)

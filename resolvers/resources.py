@@ -116,6 +116,8 @@ BUCKET_SIZES = _by_wire(
     Span("12h", "HOUR_12", 43_200, "12 hours."),
     Span("1d", "DAY_1", 86_400, "1 day (UTC)."),
 )
+# The bucket size the upstream uses when none is asked for (docs/backend.md).
+DEFAULT_BUCKET_SIZES = {"24h": "10m", "7d": "1h", "30d": "1d", "90d": "1d", "180d": "1d", "365d": "1d"}
 # The resource filters and the ``meta.resourceFilter.type`` the upstream echoes for each (§2.4).
 FILTER_TYPES = {
     "apiKeyId": "apiKey",
@@ -131,6 +133,12 @@ LIMIT_MAX = 500
 OFFSET_MAX = 100_000
 LIMIT_DEFAULT = 50
 MONTHS_MAX = 24
+
+
+def points(window: str, bucket_size: str | None) -> int:
+    """Buckets in a series of the window (the last one is the current bucket, still filling)."""
+    size = BUCKET_SIZES[bucket_size or DEFAULT_BUCKET_SIZES[window]].seconds
+    return -(-WINDOWS[window].seconds // size)
 
 
 def bucket_sizes_for(window: str) -> list[str]:

@@ -132,7 +132,10 @@ def gateway(backend_app: Starlette) -> Iterator[Gateway]:
 def per_entity(backend_app: Starlette) -> Iterator[Gateway]:
     """The gateway with entity batching off: one scoped call per federated entity, the reference answer."""
     client = Gateway(
-        create_app(GatewaySettings(entity_batching="never"), transport=httpx.ASGITransport(app=backend_app))
+        create_app(
+            GatewaySettings(entity_batching="never", max_upstream_calls=500),
+            transport=httpx.ASGITransport(app=backend_app),
+        )
     )
     yield client
     client.close()

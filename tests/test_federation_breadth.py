@@ -43,13 +43,8 @@ FIELDS = [
         "scope: WORKSPACE, id: $id",
         "/v2/stats/ai/breakdown/workspaces",
     ),
-    (
-        "Repo",
-        "stats",
-        ("storage", "ai", "privateChat", "policies", "credits"),
-        "scope: REPO, id: $id",
-        "/v2/stats/ai/breakdown/repos",
-    ),
+    ("Repo", "stats", ("storage", "ai", "credits"), "scope: REPO, id: $id", "/v2/stats/ai/breakdown/repos"),
+    ("Repo", "stats", ("privateChat", "policies"), "scope: REPO, id: $id", "/v2/stats/ai/breakdown/repos"),
     ("Bucket", "storage", ("storage",), "bucketId", "/v2/stats/storage/breakdown/buckets"),
     ("AiConfig", "ai", ("ai",), "aiLlmId", "/v2/stats/ai/breakdown/aiConfigs"),
     ("AiConfig", "privateChat", ("privateChat",), "aiLlmId", "/v2/stats/ai/breakdown/aiConfigs"),
@@ -224,7 +219,10 @@ def test_batching_always_gives_the_per_entity_answer(
     backend_app: Starlette, per_entity: Gateway, api: Api
 ) -> None:
     always = Gateway(
-        create_app(GatewaySettings(entity_batching="always"), transport=httpx.ASGITransport(app=backend_app))
+        create_app(
+            GatewaySettings(entity_batching="always", max_upstream_calls=500),
+            transport=httpx.ASGITransport(app=backend_app),
+        )
     )
     try:
         reps = [{"__typename": "Model", "id": i} for i in _ids(api, "/v2/stats/ai/breakdown/models", 3)]
