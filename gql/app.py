@@ -1,5 +1,5 @@
 """The gateway's HTTP app: ``/graphql`` (POST, GET for queries, GraphiQL in a browser), the
-GraphiQL files, and ``/healthz``."""
+GraphiQL files, ``/healthz`` (liveness) and ``/readyz`` (the upstream answers, the breaker is closed)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from gql.documents import DocumentCache, PreparedDocument
 from gql.graphiql import GraphiQL
 from gql.http import GraphQLEndpoint
 from gql.persisted import PersistedQueries, load_manifest
+from gql.readiness import Readiness
 from gql.schema import create_schema
 from gql.settings import GatewaySettings
 from local_backend.settings import BackendSettings
@@ -118,6 +119,7 @@ def create_app(
             Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
             Route("/graphiql/{name}", graphiql.asset, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", Readiness(http, breaker).endpoint, methods=["GET"]),
         ],
         lifespan=lifespan,
         middleware=[cors(settings.allowed_origins())],

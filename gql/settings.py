@@ -224,10 +224,32 @@ def _allowed(name: str) -> str:
     if low is not None and high is not None:
         start = f"{low.ge}" if isinstance(low, annotated_types.Ge) else f"more than {low.gt}"
         return f"{start} to {high.le}"
-    return "see the settings table in README.md"
+    return "any"
 
 
 def _describe(error: ValidationError, given: Mapping[str, str]) -> str:
     first = error.errors()[0]
     name = str(first["loc"][0])
     return f"{name}={given.get(name, '')!r} is not valid ({first['msg'].lower()}); allowed: {_allowed(name)}"
+
+
+def reference_table() -> str:
+    """Every setting as a Markdown table row: docs/configuration.md holds this, a test keeps it so."""
+    rows = ["| variable | type | default | allowed | what it does |", "|---|---|---|---|---|"]
+    for field in GatewaySettings.model_fields.values():
+        variable = str(field.validation_alias)
+        kind = _kind(field.annotation)
+        default = field.get_default(call_default_factory=True)
+        shown = "unset" if default is None else str(default).lower() if isinstance(default, bool) else str(default)
+        rows.append(f"| `{variable}` | {kind} | `{shown}` | {_allowed(variable)} | {field.description} |")
+    return "\n".join(rows) + "\n"
+
+
+def _kind(annotation: Any) -> str:
+    if get_origin(annotation) is Literal:
+        return "choice"
+    names = {bool: "flag", int: "integer", float: "number", str: "text", Path: "path"}
+    for python, name in names.items():
+        if annotation is python or python in get_args(annotation):
+            return name
+    return str(annotation)

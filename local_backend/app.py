@@ -142,9 +142,13 @@ def _fault_routes(plan: FaultPlan) -> list[Route]:
                     int(spec.get("status", 503)),
                     int(spec.get("delayMs", 0)),
                     None if spec.get("times") is None else int(spec["times"]),
+                    float(spec.get("rate", 1.0)),
                 )
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-                message = f"Send JSON {{path, mode, status?, delayMs?, times?}}; mode in {', '.join(FAULT_MODES)} ({error})."
+                message = (
+                    f"Send JSON {{path, mode, status?, delayMs?, times?, rate?}}; mode in"
+                    f" {', '.join(FAULT_MODES)} ({error})."
+                )
                 return json_response(
                     {"success": False, "message": message, "error_code": "INVALID_FAULT"}, 400
                 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import threading
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -38,6 +39,7 @@ class Fault:
     status: int = 503
     delay_ms: int = 0
     times: int | None = None  # None: until cleared
+    rate: float = 1.0  # the share of matching requests it fires on, drawn at random
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -50,9 +52,16 @@ class FaultPlan:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._random = random.Random(20_260_501)  # seeded: a fault run draws the same faults each time
 
     def add(
-        self, path: str, mode: FaultMode, status: int = 503, delay_ms: int = 0, times: int | None = None
+        self,
+        path: str,
+        mode: FaultMode,
+        status: int = 503,
+        delay_ms: int = 0,
+        times: int | None = None,
+        rate: float = 1.0,
     ) -> Fault:
         if mode not in FAULT_MODES:
             raise ValueError(f"mode must be one of {', '.join(FAULT_MODES)}")
@@ -60,7 +69,9 @@ class FaultPlan:
             raise ValueError("status must be an HTTP status between 100 and 599")
         if delay_ms < 0 or delay_ms > 120_000:
             raise ValueError("delay_ms must be between 0 and 120000")
-        fault = Fault(next(self._ids), path, mode, status, delay_ms, times)
+        if not 0 < rate <= 1:
+            raise ValueError("rate must be more than 0 and at most 1")
+        fault = Fault(next(self._ids), path, mode, status, delay_ms, times, rate)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -76,7 +87,7 @@ class FaultPlan:
     def take(self, path: str) -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if path.startswith(fault.path):
+                if path.startswith(fault.path) and (fault.rate >= 1 or self._random.random() < fault.rate):
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:

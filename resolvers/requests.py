@@ -60,8 +60,16 @@ def normalise(params: Mapping[str, str | None]) -> Params:
 
 
 def join_list(values: Sequence[str] | None) -> str | None:
-    """Array filters go out as one comma-joined value; an empty list is left out (§1.4b)."""
-    return ",".join(values) if values else None
+    """Array filters go out as one comma-joined value; an empty list is left out (§1.4b). A value
+    with a comma in it cannot be told apart from two values there, so it is refused."""
+    if not values:
+        return None
+    for value in values:
+        if "," in value:
+            raise BadInput(
+                f"{value!r} contains a comma, which the statistics API reads as two values; drop it."
+            )
+    return ",".join(values)
 
 
 def iso_instant(value: datetime.datetime | None) -> str | None:

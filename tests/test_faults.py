@@ -99,3 +99,12 @@ def test_bad_fault_specs_are_refused(faulty: httpx.Client) -> None:
 def test_default_mode_has_no_fault_control(api: Api) -> None:
     assert api.get("/_faults").status_code == 404
     assert api.app.state.backend.settings.faults_enabled is False
+
+
+def test_rate_makes_a_fault_fire_on_that_share_of_requests(faulty: httpx.Client) -> None:
+    _inject(faulty, path="/v2/stats/storage", mode="status", status=503, rate=0.25)
+    statuses = [faulty.get(STORAGE).status_code for _ in range(200)]
+    assert 25 <= statuses.count(503) <= 75
+    assert set(statuses) == {200, 503}
+    refused = faulty.post("/_faults", json={"path": "/", "mode": "status", "rate": 0})
+    assert refused.status_code == 400 and "rate" in refused.json()["message"]

@@ -121,3 +121,11 @@ def test_long_inputs_outside_64_bits_or_not_integers_are_refused(text: object) -
 
     with pytest.raises(GraphQLError, match="signed 64-bit"):
         schema._schema.type_map["Long"].parse_value(text)  # type: ignore[attr-defined]
+
+
+def test_the_configuration_reference_lists_every_setting_as_the_code_has_it() -> None:
+    from gql.settings import reference_table
+    from tests.conftest import ROOT
+
+    assert reference_table() in (ROOT / "docs" / "configuration.md").read_text()
+    assert reference_table().count("\n") == len(GatewaySettings.model_fields) + 2

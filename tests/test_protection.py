@@ -1,0 +1,320 @@
+"""One hostile or unlucky request costs a bounded amount, and the gateway stays up when the upstream doesn't.
+
+Each test is a row of the abuse table: it asserts the code the client gets, how many upstream
+calls were made (counted at the transport) and a time bound that holds on a loaded 2-core machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import statistics
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from gql.app import create_app
+from gql.settings import GatewaySettings
+from local_backend.app import create_backend_app
+from local_backend.settings import BackendSettings
+from tests.conftest import per_module
+from tests.gateway import Gateway
+from tests.servers import free_port, serve
+from tests.test_gateway_calls import CountingTransport
+
+
+@pytest.fixture(scope=per_module)
+def counted(backend_app: Starlette) -> Iterator[tuple[CountingTransport, Gateway]]:
+    transport = CountingTransport(backend_app)
+    client = Gateway(create_app(GatewaySettings(), transport=transport))
+    yield transport, client
+    client.close()
+
+
+def _timed(client: Gateway, query: str, variables: dict[str, Any] | None = None) -> tuple[Any, float]:
+    started = time.monotonic()
+    result = client.query(query, variables)
+    return result, time.monotonic() - started
+
+
+def _codes(result: Any) -> set[str]:
+    return {e["extensions"]["code"] for e in result.errors}
+
+
+def _aliases(count: int, field: str = "breakdown(by: REPOS, limit: N) { total }") -> str:
+    """``count`` aliased copies of ``field``, each made distinct by its limit (N)."""
+    return " ".join(f"b{n}: " + field.replace("N", str(n + 1)) for n in range(count))
+
+
+def _raw(client: Gateway, body: dict[str, Any]) -> httpx.Response:
+    return client._runner.run(client._client.post("/graphql", json=body))
+
+
+ENTITIES = (
+    "query($r: [_Any!]!) { _entities(representations: $r) {"
+    " ... on Repo { stats(window: LAST_7D) { ai { timeSeries { summary { total } } } } } } }"
+)
+
+
+def test_two_thousand_aliased_breakdowns_are_refused_before_any_call(
+    counted: tuple[CountingTransport, Gateway],
+) -> None:
+    transport, client = counted
+    transport.calls = 0
+    result, seconds = _timed(client, f"{{ stats(window: LAST_7D) {{ ai {{ {_aliases(2000)} }} }} }}")
+    assert _codes(result) == {"MAX_TOKENS_LIMIT"}
+    assert transport.calls == 0 and seconds < 2
+
+
+def test_aliases_past_the_limit_are_refused(counted: tuple[CountingTransport, Gateway]) -> None:
+    transport, client = counted
+    transport.calls = 0
+    result, seconds = _timed(client, f"{{ stats(window: LAST_7D) {{ ai {{ {_aliases(61)} }} }} }}")
+    assert _codes(result) == {"MAX_ALIASES_LIMIT"}
+    assert "FLASHBACK_MAX_ALIASES" in result.errors[0]["message"]
+    assert transport.calls == 0 and seconds < 2
+
+
+CYCLE = (
+    "{ stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: %d) { entities { repo { stats(window: LAST_7D)"
+    " { ai { %s } } } } } } } }"
+)
+
+
+def test_the_schemas_cycle_is_inside_the_cost_bound(counted: tuple[CountingTransport, Gateway]) -> None:
+    """breakdown entity -> repo -> stats -> breakdown: each of 100 entities would cost 50 calls."""
+    transport, client = counted
+    transport.calls = 0
+    result, seconds = _timed(client, CYCLE % (100, _aliases(50)))
+    assert _codes(result) == {"COST_ESTIMATED_TOO_EXPENSIVE"}
+    assert transport.calls == 0 and seconds < 2
+
+
+def test_a_refused_estimate_says_what_to_trim(gateway: Gateway) -> None:
+    result = gateway.query(CYCLE % (500, "breakdown(by: MODELS) { total }"))
+    assert _codes(result) == {"COST_ESTIMATED_TOO_EXPENSIVE"}
+    assert "upstream calls" in result.errors[0]["message"]
+
+
+def test_the_reference_dashboard_reports_its_estimate_beside_what_it_cost(gateway: Gateway) -> None:
+    from gql.graphiql import REFERENCE_QUERY
+
+    result = gateway.query(REFERENCE_QUERY, {"limit": 50})
+    assert not result.errors
+    body = result.text
+    import json
+
+    cost = json.loads(body)["extensions"]["cost"]
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 9
+    assert cost["actual"]["values"] <= cost["estimated"]["values"] <= cost["limits"]["values"] / 3
+    assert cost["limits"] == {"calls": 30, "values": 320_000}
+
+
+def test_a_twelve_megabyte_document_is_refused_before_it_is_read(backend_app: Starlette) -> None:
+    app = create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app))
+    document = "{ " + " ".join(f"a{n}: __typename" for n in range(655_360)) + " }"
+    assert len(document) > 12_000_000
+    with serve(app) as url:
+        started = time.monotonic()
+        response = httpx.post(f"{url}/graphql", json={"query": document}, timeout=30)
+        seconds = time.monotonic() - started
+        assert response.status_code == 413
+        assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+        assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
+    assert seconds < 10
+
+
+def test_ten_thousand_representations_are_refused_before_any_call(
+    counted: tuple[CountingTransport, Gateway],
+) -> None:
+    transport, client = counted
+    transport.calls = 0
+    started = time.monotonic()
+    many = [{"__typename": "Repo", "id": f"no-such-repo-{n}"} for n in range(10_000)]
+    refused = _raw(client, {"query": ENTITIES, "variables": {"r": many}})
+    assert refused.status_code == 413, "the body alone is past the limit"
+    result, _ = _timed(client, ENTITIES, {"r": many[:501]})
+    assert _codes(result) == {"MAX_REPRESENTATIONS_LIMIT"}
+    assert transport.calls == 0 and time.monotonic() - started < 5
+
+
+def test_unknown_representations_within_the_limit_stop_at_the_call_budget(
+    counted: tuple[CountingTransport, Gateway],
+) -> None:
+    """500 unknown repos: one breakdown page holds none of them; the fallbacks stop at the budget."""
+    transport, client = counted
+    transport.calls = 0
+    reps = [{"__typename": "Repo", "id": f"no-such-repo-{n}"} for n in range(500)]
+    result, seconds = _timed(client, ENTITIES, {"r": reps})
+    assert transport.calls <= 30
+    assert "COST_ACTUAL_TOO_EXPENSIVE" in _codes(result)
+    assert len(result.errors) == 500
+    assert seconds < 15
+
+
+@pytest.fixture(scope=per_module)
+def faulty_backend(settings: BackendSettings) -> Iterator[str]:
+    with serve(create_backend_app(dataclasses.replace(settings, faults_enabled=True))) as url:
+        yield url
+
+
+def _inject(url: str, **fault: object) -> None:
+    response = httpx.post(f"{url}/_faults", json=fault, headers={"Authorization": "Bearer demo"})
+    assert response.status_code == 201, response.text
+
+
+def _clear(url: str) -> None:
+    httpx.delete(f"{url}/_faults", headers={"Authorization": "Bearer demo"})
+
+
+def _remote(url: str, **settings: Any) -> Gateway:
+    return Gateway(create_app(GatewaySettings(api_url=url, **settings)))
+
+
+def test_a_slow_upstream_costs_the_deadline_not_forty_timeouts(faulty_backend: str) -> None:
+    _inject(faulty_backend, path="/v2/stats/ai/breakdown/repos", mode="slow", delayMs=20_000)
+    client = _remote(faulty_backend, request_deadline=2.0, concurrency=8)
+    try:
+        storage = "storage { timeSeries { summary { total } } }"
+        query = "{ stats(window: LAST_7D) { " + storage + " ai { " + _aliases(20) + " } } }"
+        result, seconds = _timed(client, query)
+    finally:
+        client.close()
+        _clear(faulty_backend)
+    assert _codes(result) == {"DEADLINE_EXCEEDED"}
+    assert len(result.errors) == 20
+    assert result.data["stats"]["storage"]["timeSeries"]["summary"]["total"] > 0, "the rest arrives"
+    assert seconds < 2.0 + 3
+
+
+def test_transient_503s_are_retried_and_served(faulty_backend: str) -> None:
+    _inject(faulty_backend, path="/v2/stats/ai", mode="status", status=503, times=2)
+    client = _remote(faulty_backend)
+    try:
+        result, _ = _timed(client, "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")
+    finally:
+        client.close()
+        _clear(faulty_backend)
+    assert not result.errors
+    assert [c["status"] for c in result.upstream["calls"]] == [503, 503, 200]
+
+
+def test_other_client_errors_are_not_retried(faulty_backend: str) -> None:
+    _inject(faulty_backend, path="/v2/stats/ai", mode="status", status=403, times=1)
+    client = _remote(faulty_backend)
+    try:
+        result, _ = _timed(client, "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")
+    finally:
+        client.close()
+        _clear(faulty_backend)
+    assert _codes(result) == {"FORBIDDEN"}
+    assert [c["status"] for c in result.upstream["calls"]] == [403]
+
+
+def test_with_the_upstream_down_the_breaker_fails_fast_and_readyz_says_so() -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    app = create_app(
+        GatewaySettings(api_url=down, service_token="t", breaker_threshold=5, breaker_cool_down=60)
+    )
+    client = Gateway(app)
+    query = "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"
+    try:
+        attempts = []
+        timings = []
+        for _ in range(40):
+            result, seconds = _timed(client, query)
+            assert _codes(result) == {"UPSTREAM_ERROR"}
+            attempts.append(len(result.upstream["calls"]))
+            timings.append(seconds)
+        assert sum(attempts) <= 5 + 2, "after five faults in a row no call goes out"
+        assert "held back" in result.errors[0]["message"]
+        assert statistics.median(timings[10:]) < 0.05
+
+        async def readiness() -> httpx.Response:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as http:
+                return await http.get("/readyz")
+
+        ready = client._runner.run(readiness())
+        assert ready.status_code == 503
+        assert ready.json()["breaker"] == "open"
+    finally:
+        client.close()
+
+
+def test_readyz_is_ready_when_the_upstream_answers(gateway: Gateway) -> None:
+    async def readiness() -> httpx.Response:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=gateway.app), base_url="http://g"
+        ) as http:
+            return await http.get("/readyz")
+
+    response = gateway._runner.run(readiness())
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "upstream": "up", "breaker": "closed"}
+
+
+def test_an_id_with_a_comma_is_refused(gateway: Gateway) -> None:
+    result = gateway.query('{ legacy { storage(repoIds: ["a,b"]) { ts } } }')
+    assert result.codes() == {"legacy.storage": "BAD_USER_INPUT"}
+    assert "comma" in result.errors[0]["message"] and result.upstream["count"] == 0
+
+
+def test_healthz_stays_fast_while_abusive_requests_arrive(backend_app: Starlette) -> None:
+    """p99 of /healthz under a stream of oversized, over-deep and over-budget requests stays under 50 ms."""
+    app = create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app))
+    abusive = [
+        {"query": "{ " + " ".join(f"a{n}: __typename" for n in range(30_000)) + " }"},
+        {"query": "{ stats(window: LAST_7D) { ai { " + _aliases(2000) + " } } }"},
+        {"query": CYCLE % (500, "breakdown(by: MODELS) { total }")},
+    ]
+    with serve(app) as url:
+
+        async def run() -> list[float]:
+            async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+                stop = asyncio.Event()
+
+                async def abuse() -> None:
+                    while not stop.is_set():
+                        await asyncio.gather(*(http.post("/graphql", json=body) for body in abusive))
+
+                attackers = [asyncio.create_task(abuse()) for _ in range(3)]
+                latencies = []
+                for _ in range(120):
+                    started = time.monotonic()
+                    await http.get("/healthz")
+                    latencies.append(time.monotonic() - started)
+                    await asyncio.sleep(0.01)
+                stop.set()
+                await asyncio.gather(*attackers, return_exceptions=True)
+                return latencies
+
+        latencies = asyncio.run(run())
+    latencies.sort()
+    assert latencies[int(len(latencies) * 0.99) - 1] < 0.05, latencies[-5:]
+
+
+def test_a_response_of_tens_of_megabytes_is_refused_by_the_values_budget(
+    counted: tuple[CountingTransport, Gateway],
+) -> None:
+    """500 repos x 168 hourly points x 7 metrics is 588,000 values: past the 320,000 budget."""
+    transport, client = counted
+    transport.calls = 0
+    columns = "columns { ts tokensIn tokensOut policyTokensIn policyTokensOut requests activeConversations }"
+    result, seconds = _timed(
+        client,
+        "{ stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 500) { entities { "
+        + columns
+        + " } } } } }",
+    )
+    assert _codes(result) == {"COST_ESTIMATED_TOO_EXPENSIVE"}
+    import json
+
+    cost = json.loads(result.text)["extensions"]["cost"]
+    assert cost["estimated"] == {"calls": 1, "values": 500 * 168 * 7}
+    assert cost["limits"] == {"calls": 30, "values": 320_000}
+    assert "values" in result.errors[0]["message"]
+    assert transport.calls == 0 and seconds < 2
