@@ -240,7 +240,13 @@ def reference_table() -> str:
         variable = str(field.validation_alias)
         kind = _kind(field.annotation)
         default = field.get_default(call_default_factory=True)
-        shown = "unset" if default is None else str(default).lower() if isinstance(default, bool) else str(default)
+        shown = (
+            "unset"
+            if default is None
+            else str(default).lower()
+            if isinstance(default, bool)
+            else str(default)
+        )
         rows.append(f"| `{variable}` | {kind} | `{shown}` | {_allowed(variable)} | {field.description} |")
     return "\n".join(rows) + "\n"
 
