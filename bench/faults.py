@@ -6,7 +6,8 @@ drop the connection, 5% are slow (300 ms). The gateway, on its own loopback port
 thousand small dashboard requests at concurrency 32. Printed: the share of fields served (goal
 99% or more, with retries), gateway 5xx (goal 0), the gateway's RSS before and after (goal flat),
 then, with the upstream stopped, the time to answer once the breaker is open (goal under 5 ms per
-request) and what /readyz says (goal 503).
+request) and what /readyz says (goal 503); and the p99 of /healthz while three connections keep
+sending oversized, over-long and over-budget documents (goal under 50 ms).
 
 Run with ``uv run python -m bench.faults`` (``--requests N`` to change the count).
 """
@@ -100,6 +101,39 @@ async def load(url: str, count: int, concurrency: int) -> Tally:
     return tally
 
 
+_BREAKDOWNS = " ".join(f"b{n}: breakdown(by: REPOS, limit: {n + 1}) {{ total }}" for n in range(2000))
+ABUSIVE = [
+    {"query": "{ " + " ".join(f"a{n}: __typename" for n in range(30_000)) + " }"},
+    {"query": "{ stats(window: LAST_7D) { ai { " + _BREAKDOWNS + " } } }"},
+    {
+        "query": "{ stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 500) { entities { repo {"
+        " stats(window: LAST_7D) { ai { breakdown(by: MODELS) { total } } } } } } } } }"
+    },
+]
+
+
+async def healthz_under_abuse(url: str, polls: int) -> float:
+    """p99 seconds of /healthz while three connections keep sending abusive documents."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        stop = asyncio.Event()
+
+        async def abuse() -> None:
+            while not stop.is_set():
+                await asyncio.gather(*(client.post("/graphql", json=body) for body in ABUSIVE))
+
+        attackers = [asyncio.create_task(abuse()) for _ in range(3)]
+        latencies = []
+        for _ in range(polls):
+            started = time.perf_counter()
+            await client.get("/healthz")
+            latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(0.005)
+        stop.set()
+        await asyncio.gather(*attackers, return_exceptions=True)
+    latencies.sort()
+    return latencies[int(len(latencies) * 0.99) - 1]
+
+
 async def down(url: str, count: int) -> tuple[float, int]:
     """Median seconds per request with the upstream gone, and /readyz's status."""
     timings = []
@@ -127,6 +161,7 @@ def main() -> None:
             gateway_settings = GatewaySettings(api_url=upstream, service_token="demo", breaker_cool_down=30)
             with served(create_app(gateway_settings)) as (gateway, _):
                 asyncio.run(load(gateway, 200, args.concurrency))  # warm-up
+                healthz_p99 = asyncio.run(healthz_under_abuse(gateway, 300))
                 before = rss_mb()
                 started = time.perf_counter()
                 tally = asyncio.run(load(gateway, args.requests, args.concurrency))
@@ -143,6 +178,7 @@ def main() -> None:
     )
     print(f"upstream down: {per_request * 1000:.2f} ms per request once the breaker is open (goal < 5 ms)")
     print(f"/readyz with the upstream down: {ready} (goal 503)")
+    print(f"/healthz p99 while abusive documents arrive: {healthz_p99 * 1000:.1f} ms (goal < 50 ms)")
 
 
 if __name__ == "__main__":

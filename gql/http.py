@@ -26,6 +26,7 @@ from gql import cost
 from gql.documents import DocumentCache, PreparedDocument, check_variables, operation_of
 from gql.failures import RequestFailure
 from gql.persisted import PersistedQueries
+from gql.request_ids import request_id
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -138,6 +139,12 @@ async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
 def respond(
     body: Mapping[str, object], status: int, media_type: str, headers: Mapping[str, str] | None = None
 ) -> Response:
+    """A JSON answer; every error in it carries the request's id, for the user to quote."""
+    ident = request_id()
+    errors = body.get("errors")
+    if ident is not None and isinstance(errors, list):
+        for error in errors:
+            error["extensions"] = {**(error.get("extensions") or {}), "requestId": ident}
     return Response(
         orjson.dumps(body),
         status_code=status,

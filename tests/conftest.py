@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,11 @@ from local_backend.settings import BackendSettings, parse_now
 from tests.gateway import Gateway
 
 ROOT = Path(__file__).resolve().parent.parent
+# The suite runs in a zone far from UTC (+12:45/+13:45): code that slips into local time gives
+# wrong days, months and instants here instead of passing by the accident of a UTC machine.
+os.environ["TZ"] = "Pacific/Chatham"
+time.tzset()
+
 PINNED_NOW = "2026-11-20T15:07:00Z"
 # The 19 paths of the contract; {by} filled with a dimension valid for each domain by ``concrete``.
 CONTRACT_PATHS = (

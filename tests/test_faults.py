@@ -108,3 +108,45 @@ def test_rate_makes_a_fault_fire_on_that_share_of_requests(faulty: httpx.Client)
     assert set(statuses) == {200, 503}
     refused = faulty.post("/_faults", json={"path": "/", "mode": "status", "rate": 0})
     assert refused.status_code == 400 and "rate" in refused.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ({"path": "/", "mode": "status", "status": 99}, "status must be an HTTP status between 100 and 599"),
+        ({"path": "/", "mode": "status", "status": 600}, "status must be an HTTP status between 100 and 599"),
+        ({"path": "/", "mode": "slow", "delayMs": -1}, "delay_ms must be between 0 and 120000"),
+        ({"path": "/", "mode": "slow", "delayMs": 120_001}, "delay_ms must be between 0 and 120000"),
+        ({"path": "/", "mode": "status", "rate": 1.5}, "rate must be more than 0 and at most 1"),
+        ({"mode": "status"}, "path"),
+    ],
+)
+def test_fault_specs_outside_their_bounds_are_refused_with_the_bound(
+    faulty: httpx.Client, spec: dict[str, object], needle: str
+) -> None:
+    response = faulty.post("/_faults", json=spec)
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "INVALID_FAULT"
+    assert needle in response.json()["message"]
+    assert faulty.get("/_faults").json()["faults"] == []
+
+
+def test_faults_at_their_bounds_are_accepted_and_listed(faulty: httpx.Client) -> None:
+    for status in (100, 599):
+        assert (
+            faulty.post("/_faults", json={"path": "/x", "mode": "status", "status": status}).status_code
+            == 201
+        )
+    assert (
+        faulty.post(
+            "/_faults", json={"path": "/y", "mode": "slow", "delayMs": 120_000, "rate": 1}
+        ).status_code
+        == 201
+    )
+    listed = faulty.get("/_faults").json()["faults"]
+    assert [(f["path"], f["mode"], f["status"], f["delay_ms"], f["times"], f["rate"]) for f in listed] == [
+        ("/x", "status", 100, 0, None, 1.0),
+        ("/x", "status", 599, 0, None, 1.0),
+        ("/y", "slow", 503, 120_000, None, 1.0),
+    ]
+    assert [f["id"] for f in listed] == sorted({f["id"] for f in listed})

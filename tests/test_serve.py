@@ -62,6 +62,12 @@ def test_readme_run_command_serves_the_gateway_on_the_local_backend(settings: Ba
         assert len(body["data"]["stats"]["storage"]["timeSeries"]["columns"]["ts"]) == 168
         page = httpx.get(f"{url}/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "<html" in page.text
+        served_by = ROOT / ".venv-serve" / "lib" / "python3.11" / "site-packages"
+        installed = {path.name.split("-")[0].lower() for path in served_by.iterdir()}
+        assert "strawberry_graphql" in installed
+        assert not installed & {"pytest", "mypy", "ruff", "playwright", "mutmut", "hypothesis"}, (
+            "no dev tools"
+        )
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

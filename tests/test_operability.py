@@ -1,0 +1,37 @@
+"""What an operator relies on: request ids a user can quote, compressed answers, health and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from gql.graphiql import REFERENCE_QUERY
+from tests.gateway import Gateway
+
+
+def _post(gateway: Gateway, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+    return gateway._runner.run(gateway._client.post("/graphql", json=body, headers=headers))
+
+
+def test_a_request_id_is_echoed_and_put_in_every_error(gateway: Gateway) -> None:
+    given = _post(gateway, {"query": "{ stats(window: LAST_2D) { window } }"}, {"X-Request-Id": "dash-42.a"})
+    assert given.headers["x-request-id"] == "dash-42.a"
+    assert [e["extensions"]["requestId"] for e in given.json()["errors"]] == ["dash-42.a"]
+    made = _post(gateway, {"query": "{ stats(scope: REPO, window: LAST_7D) { window } }"}, {})
+    ident = made.headers["x-request-id"]
+    assert len(ident) == 32 and made.json()["errors"][0]["extensions"]["requestId"] == ident
+    odd = _post(gateway, {"query": "{ __typename }"}, {"X-Request-Id": "no spaces or\\nnewlines"})
+    assert odd.headers["x-request-id"] != "no spaces or\\nnewlines"
+
+
+def test_answers_are_compressed_when_the_client_accepts_it(gateway: Gateway) -> None:
+    body = {"query": REFERENCE_QUERY, "variables": {"limit": 50}}
+    plain = _post(gateway, body, {"Accept-Encoding": "identity"})
+    packed = gateway._runner.run(
+        gateway._client.post("/graphql", json=body, headers={"Accept-Encoding": "gzip"})
+    )
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.json() == plain.json()
+    assert packed.num_bytes_downloaded < plain.num_bytes_downloaded / 3
