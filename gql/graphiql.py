@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 log = logging.getLogger("gql.graphiql")
 
@@ -113,7 +113,8 @@ class GraphiQL:
         name = request.path_params["name"]
         relative = ASSETS.get(name)
         if relative is None or not installed(self.folder):
-            return PlainTextResponse("Not found", status_code=404)
+            message = f"No GraphiQL file {name!r} here; the page loads {', '.join(sorted(ASSETS))}."
+            return JSONResponse({"errors": [{"message": message, "extensions": {"code": "NOT_FOUND"}}]}, 404)
         return FileResponse(
             self.folder / "node_modules" / relative,
             media_type=MEDIA_TYPES[Path(name).suffix],

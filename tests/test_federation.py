@@ -236,3 +236,16 @@ def test_a_representation_of_no_type_of_ours_fails_at_its_index_only(gateway: Ga
     assert result.codes() == {"_entities.1": "BAD_USER_INPUT", "_entities.2": "BAD_USER_INPUT"}
     assert "Spaceship" in result.errors[0]["message"] and "Model" in result.errors[0]["message"]
     assert result.data["_entities"] == [{"id": models[0]}, None, None, {"id": models[1]}]
+
+
+@pytest.mark.parametrize(
+    "type_name", ["Workspace", "Repo", "Bucket", "AiConfig", "User", "PolicyRule", "Model"]
+)
+def test_a_representation_without_its_key_names_its_type(gateway: Gateway, type_name: str) -> None:
+    result = gateway.query(
+        ENTITIES % f"... on {type_name} {{ id }}", {"reps": [{"__typename": type_name, "id": ""}]}
+    )
+    assert result.codes() == {"_entities.0": "BAD_USER_INPUT"}
+    assert (
+        result.errors[0]["message"] == f"A {type_name} representation needs its key: a non-empty string `id`."
+    )

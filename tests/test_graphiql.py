@@ -111,3 +111,56 @@ def test_graphiql_runs_the_default_query_in_headless_chromium(gateway_url: str) 
             page.click(".graphiql-execute-button")
         assert sent.value.headers.get("authorization") == "Bearer demo-other-org"
     assert outside == []
+
+
+@pytest.fixture
+def fake_install(tmp_path: Path) -> Path:
+    """GraphiQL's four files where an install puts them, with stand-in content (no npm needed)."""
+    for name, relative in graphiql.ASSETS.items():
+        path = tmp_path / "node_modules" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"/* {name} */")
+    return tmp_path
+
+
+def _get(app: Starlette, path: str, **headers: str) -> httpx.Response:
+    async def get() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as client:
+            return await client.get(path, headers=headers)
+
+    import asyncio
+
+    return asyncio.run(get())
+
+
+def test_each_file_is_served_with_its_type_and_cached_for_a_day(
+    backend_app: Starlette, fake_install: Path
+) -> None:
+    app = create_app(
+        GatewaySettings(graphiql_folder=fake_install), transport=httpx.ASGITransport(app=backend_app)
+    )
+    for name in graphiql.ASSETS:
+        response = _get(app, f"/graphiql/{name}")
+        assert response.status_code == 200
+        assert response.text == f"/* {name} */"
+        expected = "text/css" if name.endswith(".css") else "text/javascript"
+        assert response.headers["content-type"].split(";")[0] == expected
+        assert response.headers["cache-control"] == "public, max-age=86400"
+    page = _get(app, "/graphql", accept="text/html")
+    assert "GraphiQL" in page.text and "install-graphiql" not in page.text
+
+
+def test_unknown_or_uninstalled_files_are_a_json_404(
+    backend_app: Starlette, fake_install: Path, tmp_path: Path
+) -> None:
+    installed = create_app(
+        GatewaySettings(graphiql_folder=fake_install), transport=httpx.ASGITransport(app=backend_app)
+    )
+    missing = create_app(
+        GatewaySettings(graphiql_folder=tmp_path / "none"), transport=httpx.ASGITransport(app=backend_app)
+    )
+    for app, name in ((installed, "secrets.js"), (missing, "graphiql.js")):
+        response = _get(app, f"/graphiql/{name}")
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        assert "graphiql.js" in response.json()["errors"][0]["message"]

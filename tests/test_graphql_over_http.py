@@ -103,3 +103,39 @@ def test_queries_over_get_answer_and_other_operations_do_not(gateway_url: str) -
         f"{gateway_url}/graphql", params={"query": "mutation { x }"}, headers={"accept": GRAPHQL_RESPONSE}
     )
     assert 400 <= refused.status_code < 500
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        (
+            {"query": "query($w: Window!) { stats(window: $w) { window } }", "variables": '{"w": "LAST_7D"}'},
+            200,
+            None,
+        ),
+        (
+            {"query": "query($w: Window!) { stats(window: $w) { window } }", "variables": "{w: LAST_7D}"},
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            {"query": "query($w: Window!) { stats(window: $w) { window } }", "variables": "[1]"},
+            400,
+            "BAD_REQUEST",
+        ),
+        ({"query": QUERY, "variables": "", "extensions": ""}, 200, None),
+        ({"query": QUERY, "extensions": "{"}, 400, "BAD_REQUEST"),
+        ({"query": QUERY, "extensions": '"text"'}, 400, "BAD_REQUEST"),
+        ({"query": QUERY, "operationName": ""}, 200, None),
+    ],
+)
+def test_get_parameters_are_json_maps_or_nothing(
+    gateway_url: str, params: dict[str, str], status: int, code: str | None
+) -> None:
+    response = httpx.get(f"{gateway_url}/graphql", params=params, headers={"accept": GRAPHQL_RESPONSE})
+    assert response.status_code == status, response.text
+    if code is None:
+        assert "errors" not in response.json()
+    else:
+        assert [e["extensions"]["code"] for e in response.json()["errors"]] == [code]
+        assert "must be a JSON object" in response.json()["errors"][0]["message"]

@@ -146,3 +146,57 @@ def test_the_automatic_store_is_bounded(backend_app: Starlette) -> None:
         ]
     assert "errors" in recalled[0], "the least recently used was dropped"
     assert ["errors" in r for r in recalled[1:]] == [False, False]
+
+
+def test_the_automatic_store_is_bounded_in_bytes_too() -> None:
+    from gql.persisted import PersistedQueries
+
+    store = PersistedQueries(max_entries=100, max_bytes=60)
+    queries = [f"{{ a{n}: stats(window: LAST_24H) {{ window }} }}" for n in range(3)]  # 42 bytes each
+    for query in queries:
+        store.resolve(query, {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}})
+    assert (
+        store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": sha256(queries[2])}}).text
+        == queries[2]
+    )
+    for old in queries[:2]:
+        with pytest.raises(Exception, match="PersistedQueryNotFound"):
+            store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": sha256(old)}})
+    too_big = "{ " + "x " * 100 + "}"
+    store.resolve(too_big, {"persistedQuery": {"version": 1, "sha256Hash": sha256(too_big)}})
+    with pytest.raises(Exception, match="PersistedQueryNotFound"):
+        store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": sha256(too_big)}})
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("not json", "cannot be used"),
+        ('{"format": "something-else", "version": 1, "operations": []}', "apollo-persisted-query-manifest"),
+        ('{"format": "apollo-persisted-query-manifest", "version": 2, "operations": []}', "version 1"),
+        ('{"format": "apollo-persisted-query-manifest", "version": 1, "operations": [{"id": "x"}]}', "body"),
+    ],
+)
+def test_a_manifest_that_cannot_be_used_stops_the_start_with_a_clear_line(
+    tmp_path: Path, content: str, needle: str
+) -> None:
+    from gql.persisted import load_manifest
+
+    path = tmp_path / "manifest.json"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=needle) as refused:
+        load_manifest(path)
+    assert str(refused.value).startswith(f"FLASHBACK_TRUSTED_DOCUMENTS={str(path)!r} cannot be used")
+    with pytest.raises(ValueError, match="cannot be used"):
+        load_manifest(tmp_path / "missing.json")
+
+
+def test_unsupported_versions_and_malformed_hashes_are_refused(gateway_url: str) -> None:
+    wrong = _post(
+        gateway_url, {"extensions": {"persistedQuery": {"version": 2, "sha256Hash": sha256(SMALL)}}}
+    )
+    assert wrong.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_SUPPORTED"
+    short = _post(gateway_url, {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "abc"}}})
+    assert short.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    upper = _post(gateway_url, _hashed(sha256(SMALL).upper(), SMALL))
+    assert "errors" not in upper.json(), "hex digests are case-insensitive"

@@ -129,3 +129,11 @@ def test_the_configuration_reference_lists_every_setting_as_the_code_has_it() ->
 
     assert reference_table() in (ROOT / "docs" / "configuration.md").read_text()
     assert reference_table().count("\n") == len(GatewaySettings.model_fields) + 2
+
+
+@pytest.mark.parametrize("scalar", ["LongList", "FloatList"])
+def test_column_scalars_are_output_only(scalar: str) -> None:
+    from graphql import GraphQLError
+
+    with pytest.raises(GraphQLError, match="output only"):
+        schema._schema.type_map[scalar].parse_value([1, 2])  # type: ignore[attr-defined]
