@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from gql import logs
 from gql.cors import cors
 from gql.cost import Budget
 from gql.documents import DocumentCache, PreparedDocument
@@ -148,6 +149,7 @@ def launch_environment(settings: GatewaySettings, backend: BackendSettings) -> d
 
 def launched_app(environment: Mapping[str, str] = os.environ) -> Starlette:
     """The app of a worker process (uvicorn's factory), from ``launch_environment``."""
+    logs.configure()
     launch = orjson.loads(environment[LAUNCH_VARIABLE])
     backend = BackendSettings(**{**launch["backend"], "db_path": Path(launch["backend"]["db_path"])})
     return create_app(GatewaySettings.from_launch(launch["gateway"]), backend_settings=backend)

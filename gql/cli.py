@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -68,7 +67,15 @@ def _serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     several = settings.workers > 1
-    common: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_level": args.log_level}
+    # Logs are gql.logs' JSON lines, one per request: uvicorn's own access log would repeat them.
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": args.log_level,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": settings.drain_seconds,
+    }
     if several:
         # Worker processes build the app from the settings checked here, not from the environment.
         os.environ.update(launch_environment(settings, backend))
@@ -162,10 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; a setting the operator must fix is one line on stderr and exit status 2."""
+    from gql import logs
     from gql.settings import SettingsError
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    logs.configure(getattr(args, "log_level", "info"))
     try:
         result: int = args.run(args)
     except SettingsError as error:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from starlette.responses import Response
 from gql import cost
 from gql.documents import DocumentCache, PreparedDocument, check_variables, operation_of
 from gql.failures import RequestFailure
+from gql.logs import request_line
 from gql.persisted import PersistedQueries
 from gql.request_ids import request_id
 
@@ -179,6 +181,23 @@ class GraphQLEndpoint:
         self.budget = budget
 
     async def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        outcome: dict[str, Any] = {}
+        response = await self._handle(request, outcome)
+        request_line(
+            {
+                "requestId": request_id(),
+                "method": request.method,
+                "status": response.status_code,
+                "operationName": outcome.get("operation"),
+                "durationMs": round((time.perf_counter() - started) * 1000, 2),
+                "upstreamCalls": outcome.get("calls", 0),
+                "errorCodes": outcome.get("codes", []),
+            }
+        )
+        return response
+
+    async def _handle(self, request: Request, outcome: dict[str, Any]) -> Response:
         if request.method not in ("GET", "POST"):
             return respond(
                 RequestFailure.request("METHOD_NOT_ALLOWED", "Use GET or POST.", 405).body(),
@@ -197,8 +216,9 @@ class GraphQLEndpoint:
             )
             return respond(failure.body(), 406, JSON)
         try:
-            return await self._run(request, media_type)
+            return await self._run(request, media_type, outcome)
         except RequestFailure as failure:
+            outcome["codes"] = [failure.code]
             status = failure.status if media_type == GRAPHQL_RESPONSE else failure.legacy_status
             body = failure.body()
             if self.wants_report(request):
@@ -207,11 +227,12 @@ class GraphQLEndpoint:
                 body["extensions"] = extensions
             return respond(body, status, media_type)
 
-    async def _run(self, request: Request, media_type: str) -> Response:
+    async def _run(self, request: Request, media_type: str, outcome: dict[str, Any]) -> Response:
         graphql_request = await read_request(request, self.documents.limits.max_body_bytes)
         resolved = self.persisted.resolve(graphql_request.query, graphql_request.extensions)
         prepared = self.documents.prepare(resolved.text, resolved.key)
         operation = operation_of(prepared, graphql_request.operation_name)
+        outcome["operation"] = operation.name.value if operation.name else None
         if request.method == "GET" and operation.operation.value != "query":
             raise RequestFailure.request(
                 "METHOD_NOT_ALLOWED", "Only queries may be sent with GET; POST it.", 405
@@ -242,6 +263,8 @@ class GraphQLEndpoint:
             extensions["cost"] = {**estimated, "actual": actual}
         if extensions:
             body["extensions"] = extensions
+        outcome["calls"] = len(context.log.calls)
+        outcome["codes"] = sorted({str((e.extensions or {}).get("code")) for e in result.errors or ()})
         return respond(body, 200, media_type)
 
 

@@ -164,6 +164,14 @@ class GatewaySettings(BaseModel):
         le=600,
     )
 
+    drain_seconds: float = _env(
+        "FLASHBACK_DRAIN_SECONDS",
+        "On SIGTERM, seconds in-flight requests may take to finish before they are cut off.",
+        default=20.0,
+        gt=0,
+        le=600,
+    )
+
     def limits(self) -> Limits:
         return Limits(
             max_body_bytes=self.max_body_bytes,

@@ -14,6 +14,7 @@ caller's. Every attempt asks the circuit breaker first and tells it how it went.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -37,6 +38,7 @@ from resolvers.errors import (
 )
 from resolvers.requests import RestRequest
 
+LOG = logging.getLogger("resolvers.upstream")
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 MAX_RETRIES = 2
 _BACKOFF = wait_random_exponential(multiplier=0.05, max=1.0)
@@ -173,6 +175,10 @@ class UpstreamClient:
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             log.calls.append(UpstreamCall(request.path, request.query, status, elapsed))
+            LOG.debug(
+                "upstream call",
+                extra={"fields": {"path": request.path, "status": status, "ms": round(elapsed, 2)}},
+            )
         if status >= 500:
             self.breaker.failed()
         else:

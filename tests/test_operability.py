@@ -35,3 +35,32 @@ def test_answers_are_compressed_when_the_client_accepts_it(gateway: Gateway) -> 
     assert packed.headers["content-encoding"] == "gzip"
     assert packed.json() == plain.json()
     assert packed.num_bytes_downloaded < plain.num_bytes_downloaded / 3
+
+
+def test_every_request_writes_one_json_line_without_the_token(gateway: Gateway, caplog: Any) -> None:
+    import json
+    import logging
+
+    from gql.logs import JsonFormatter
+
+    caplog.set_level(logging.DEBUG)
+    query = (
+        "query Week { stats(window: LAST_7D) { ai { timeSeries { summary { total } } }"
+        " credits { timeSeries { summary { total } } } } }"
+    )
+    response = _post(
+        gateway, {"query": query}, {"Authorization": "Bearer demo-other-org", "X-Request-Id": "r-1"}
+    )
+    assert response.status_code == 200
+    formatter = JsonFormatter()
+    lines = [json.loads(formatter.format(record)) for record in caplog.records]
+    assert all(
+        "demo-other-org" not in json.dumps(line) and "Bearer" not in json.dumps(line) for line in lines
+    )
+    (request,) = [line for line in lines if line["logger"] == "gql.requests"]
+    assert request["requestId"] == "r-1" and request["operationName"] == "Week" and request["status"] == 200
+    assert request["upstreamCalls"] == 2 and request["errorCodes"] == ["BAD_USER_INPUT"]
+    assert request["durationMs"] > 0 and request["time"].endswith("+00:00")
+    calls = [line for line in lines if line["logger"] == "resolvers.upstream"]
+    assert sorted(c["path"] for c in calls) == ["/v2/stats/ai", "/v2/stats/credits"]
+    assert all(c["level"] == "debug" for c in calls)
