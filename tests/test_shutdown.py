@@ -67,7 +67,9 @@ def _in_flight(url: str, answers: list[object]) -> threading.Thread:
     def ask() -> None:
         try:
             response = httpx.post(f"{url}/graphql", json=QUERY, timeout=60)
-            answers.append(response.json() if response.status_code == 200 else f"{response.status_code} {response.text}")
+            answers.append(
+                response.json() if response.status_code == 200 else f"{response.status_code} {response.text}"
+            )
         except httpx.HTTPError as error:
             answers.append(error)
 
