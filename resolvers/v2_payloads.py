@@ -56,8 +56,10 @@ def parse_columns(rows: object, metrics: Sequence[Metric], name: str) -> Columns
     try:
         ts = [point["ts"] for point in points]
         values = {m.name: [point[m.name] for point in points] for m in metrics}
-    except (KeyError, TypeError) as exc:
-        raise MalformedBody(f"{name} lacks a field") from exc
+    except KeyError as exc:
+        raise MalformedBody(f"a point of {name} lacks {exc.args[0]}") from exc
+    except TypeError as exc:
+        raise MalformedBody(f"a point of {name} is not an object") from exc
     if not _kinds(ts) <= _INT or (ts and not (min(ts) >= 0 and max(ts) <= LONG_MAX)):
         raise MalformedBody(f"{name}.ts is not an epoch second")
     for metric in metrics:

@@ -284,7 +284,9 @@ def _only_field_fails(
     query: str,
     field: str,
     rewrite: Callable[[Any], Any],
+    names: str = "",
 ) -> None:
+    """``names``: the upstream field the message must name, so an operator knows what broke."""
     transport, client = rewriting
     transport.path, transport.rewrite = path, rewrite
     try:
@@ -301,6 +303,7 @@ def _only_field_fails(
     assert node[field.split(".")[-1]] is None or any(p != field for p in codes)
     assert result.data["sibling"]["policies"]["timeSeries"]["summary"]["total"] >= 0
     assert all(e["message"].startswith("The statistics API sent") for e in result.errors), result.errors
+    assert all(names in e["message"] for e in result.errors), (names, result.errors)
 
 
 @pytest.mark.parametrize(
@@ -316,4 +319,93 @@ def test_a_value_out_of_contract_fails_only_the_field_that_needs_it(
     position: Path,
     change: Change,
 ) -> None:
-    _only_field_fails(rewriting, path, query, field, lambda body: change.apply(body, position))
+    named = [step for step in position if isinstance(step, str)]
+    _only_field_fails(
+        rewriting,
+        path,
+        query,
+        field,
+        lambda body: change.apply(body, position),
+        named[-1] if named else "body",
+    )
+
+
+def test_legacy_storage_rows_may_name_the_bucket_unit_id_only(
+    rewriting: tuple[RewritingTransport, Gateway], api: Any
+) -> None:
+    """The official client's row type calls the bucket ``unitId`` (docs/upstream-contract.md)."""
+    transport, client = rewriting
+
+    def unit_id_only(body: Any) -> Any:
+        for row in body["data"]:
+            del row["bucketId"]
+        return body
+
+    transport.path, transport.rewrite = "/stats/daily", unit_id_only
+    try:
+        records = client.ok("{ legacy { storage { bucketId raw } } }")["legacy"]["storage"]
+    finally:
+        transport.path = None
+    assert records and all(r["bucketId"] == r["raw"]["unitId"] for r in records)
+
+
+class ErrorBodyTransport(httpx.AsyncBaseTransport):
+    """Answers every call with one error status and body, the upstream's JSON or not."""
+
+    def __init__(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.status, self.body, self.headers = status, body, headers or {}
+        self.calls = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        return httpx.Response(
+            self.status, content=self.body, headers={"content-type": "application/json", **self.headers}
+        )
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "upstream_code"),
+    [
+        (
+            b'{"message": "window must be 24h or 7d.", "error_code": "INVALID_PARAMETER"}',
+            "window must be 24h or 7d.",
+            "INVALID_PARAMETER",
+        ),
+        (b'{"message": "", "error_code": ""}', "The statistics API rejected the request as invalid.", None),
+        (b'{"message": 7, "error_code": 5}', "The statistics API rejected the request as invalid.", None),
+        (b'["window"]', "The statistics API rejected the request as invalid.", None),
+        (b"Bad Request", "The statistics API rejected the request as invalid.", None),
+    ],
+)
+def test_an_error_body_out_of_contract_still_gives_a_coded_error(
+    body: bytes, message: str, upstream_code: str | None
+) -> None:
+    transport = ErrorBodyTransport(400, body)
+    client = Gateway(create_app(GatewaySettings(), transport=transport))
+    try:
+        result = client.query("{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")
+    finally:
+        client.close()
+    (error,) = result.errors
+    assert error["message"] == message
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"].get("upstreamCode") == upstream_code
+    assert transport.calls == 1, "a 400 is not retried"
+
+
+@pytest.mark.parametrize(("retry_after", "at_least"), [("0", 0.0), ("-3", 0.0), ("1", 1.0), ("soon", 0.0)])
+def test_retry_after_is_honoured_within_the_deadline(retry_after: str, at_least: float) -> None:
+    import time
+
+    transport = ErrorBodyTransport(503, b'{"message": "busy"}', {"retry-after": retry_after})
+    client = Gateway(create_app(GatewaySettings(request_deadline=5), transport=transport))
+    started = time.monotonic()
+    try:
+        result = client.query("{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")
+    finally:
+        client.close()
+    elapsed = time.monotonic() - started
+    assert result.codes() == {"stats.ai.timeSeries": "UPSTREAM_ERROR"}
+    assert transport.calls == 3, "two retries"
+    assert elapsed >= 2 * at_least
+    assert elapsed < 4.5
