@@ -62,8 +62,9 @@ def test_a_failed_probe_opens_it_for_another_cool_down() -> None:
     clock.now += 6
     breaker.before_call()
     breaker.failed()
-    assert breaker.state.value == "open"
+    states = [breaker.state]
     clock.now += 4.9
-    assert breaker.state.value == "open"
+    states.append(breaker.state)
     clock.now += 0.2
-    assert breaker.state.value == "half_open"
+    states.append(breaker.state)
+    assert states == [State.OPEN, State.OPEN, State.HALF_OPEN]
