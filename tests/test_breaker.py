@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolvers.breaker import CircuitBreaker
+from resolvers.breaker import CircuitBreaker, State
 from resolvers.errors import UpstreamUnavailable
 
 
