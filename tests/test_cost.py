@@ -1,0 +1,114 @@
+"""The cost estimate against what requests really cost: the same calls, and never fewer values.
+
+Each document runs through the gateway with the report header; ``extensions.cost`` then holds the
+estimate made before execution beside the calls made and the values produced.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from gql.graphiql import REFERENCE_QUERY
+from tests.conftest import Api
+from tests.gateway import Gateway
+
+ENTITIES = "query($reps: [_Any!]!) { _entities(representations: $reps) { %s } }"
+SERIES = "timeSeries { summary { total } columns { ts requests } }"
+CREDITS = "timeSeries { summary { total } columns { ts creditsTotal } }"
+POLICIES = "timeSeries { summary { total } columns { ts violations } }"
+
+
+def cost_of(gateway: Gateway, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    result = gateway.query(query, variables)
+    body = json.loads(result.text)
+    assert not result.errors, result.errors
+    cost: dict[str, Any] = body["extensions"]["cost"]
+    return cost
+
+
+def _repos(api: Api, count: int) -> list[dict[str, str]]:
+    body = api.ok("/v2/stats/ai/breakdown/repos", scope="org", window="30d", limit=count)
+    return [{"__typename": "Repo", "id": e["entityId"]} for e in body["entities"]]
+
+
+DOCUMENTS = {
+    "reference, one entity": (REFERENCE_QUERY, {"limit": 1}),
+    "reference, fifty": (REFERENCE_QUERY, {"limit": 50, "window": "LAST_30D"}),
+    "aliases and fragments of one breakdown": (
+        "{ stats(window: LAST_7D) { ai { a: breakdown(by: MODELS, limit: 4) { ...E } b: breakdown(by: MODELS, limit: 4)"
+        " { total } } } } fragment E on AiBreakdown { entities { entityId columns { ts tokensIn } } }",
+        None,
+    ),
+    "two windows, two scopes, every domain": (
+        "{ a: stats(window: LAST_24H) { storage { " + SERIES + " } credits { " + CREDITS + " } }"
+        " b: stats(window: LAST_90D, bucketSize: HOUR_6) { privateChat { users(limit: 3) { entities { entityId"
+        " totals { requests conversationsCount } columns { ts requests } } } } policies { tokens { series { ts"
+        " policyTokensIn } } } } }",
+        None,
+    ),
+    "skipped and included fields": (
+        "query($no: Boolean!) { stats(window: LAST_7D) { ai { timeSeries @skip(if: $no) { summary { total } } }"
+        " storage @include(if: $no) { "
+        + SERIES
+        + " } policies { breakdown(by: RULES, limit: 3) @skip(if: $no) {"
+        " total } } } }",
+        {"no": True},
+    ),
+    "legacy": (
+        '{ legacy { storage(resolution: MINUTE) { ts uplBytes } ai(where: {models: ["gpt-4o"]}) { ts requests }'
+        " aiConfigTotals { requests } creditsMonthly(months: 3) { months { balance } } } }",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize(("query", "variables"), DOCUMENTS.values(), ids=list(DOCUMENTS))
+def test_the_estimate_makes_the_calls_the_request_makes(
+    gateway: Gateway, query: str, variables: dict[str, Any] | None
+) -> None:
+    cost = cost_of(gateway, query, variables)
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"]
+    if "legacy" not in query:  # how many legacy records come back is the upstream's choice
+        assert (
+            cost["actual"]["values"] <= cost["estimated"]["values"] + 200
+        )  # meta and summaries: not counted
+
+
+@pytest.mark.parametrize("count", [1, 2, 12])
+def test_federated_entities_are_estimated_as_the_batch_fetches_them(
+    gateway: Gateway, api: Api, count: int
+) -> None:
+    reps = _repos(api, count)
+    selection = (
+        "... on Repo { id stats(window: LAST_30D) { ai { " + SERIES + " } policies { " + POLICIES + " } } }"
+    )
+    cost = cost_of(gateway, ENTITIES % selection, {"reps": reps})
+    # ai: one call for one repo, one breakdown page for more; policies has no repo dimension: one each
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 1 + count
+    assert (
+        cost["actual"]["values"] <= cost["estimated"]["values"] + 5 * count
+    )  # ids and summaries: not counted
+
+
+def test_links_count_once_per_entity_with_ids_known_only_at_run_time(gateway: Gateway) -> None:
+    query = (
+        "{ stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 3) { entities { entityId"
+        " repo { stats(window: LAST_7D) { ai { "
+        + SERIES
+        + " } policies { breakdown(by: RULES, limit: 2) { total } } } } } } } } }"
+    )
+    cost = cost_of(gateway, query)
+    # the breakdown, one page for the three repos' AI series, and a rules breakdown per repo
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 1 + 1 + 3
+
+
+def test_invalid_representations_cost_nothing(gateway: Gateway) -> None:
+    reps = [{"__typename": "Nope", "id": "x"}, {"__typename": "Repo"}, {"__typename": "Repo", "id": ""}]
+    result = gateway.query(
+        ENTITIES % ("... on Repo { stats(window: LAST_7D) { ai { " + SERIES + " } } }"), {"reps": reps}
+    )
+    assert json.loads(result.text)["extensions"]["cost"]["estimated"]["calls"] == 0
+    assert result.upstream["count"] == 0
