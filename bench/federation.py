@@ -71,8 +71,8 @@ def main() -> None:
             transport=httpx.ASGITransport(app=backend),
         )
         print(
-            f"breakdown size: {len(repos)} repos; rule: breakdown when N >= {entity_batch.MIN_ENTITIES},"
-            f" 1 + pages < N and total <= {entity_batch.TOTAL_PER_ENTITY} x N\n"
+            f"breakdown size: {len(repos)} repos; rule: from N >= {entity_batch.MIN_ENTITIES}, one page of"
+            f" {entity_batch.TOTAL_PER_ENTITY} x N entities (at most {entity_batch.PAGE}), then the missing ones\n"
         )
         print(f"{'N':>4}  {'strategy':<11} {'calls':>5} {'server ms':>9}")
         for n in (1, 3, 10, 100):
