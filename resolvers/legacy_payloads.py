@@ -194,7 +194,7 @@ def parse_credit_histogram(body: object) -> CreditHistogram:
     for row in _data(body):
         written = text(row.get("month"), "month")
         try:
-            month = datetime.datetime.fromisoformat(written.replace("Z", "+00:00"))
+            month = datetime.datetime.fromisoformat(written)  # Python 3.11 reads a trailing Z itself
         except ValueError as exc:
             raise MalformedBody("month is not an ISO date") from exc
         months.append(_credit_month(row, month))

@@ -112,3 +112,36 @@ def test_invalid_representations_cost_nothing(gateway: Gateway) -> None:
     )
     assert json.loads(result.text)["extensions"]["cost"]["estimated"]["calls"] == 0
     assert result.upstream["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field", "listing", "batched"),
+    [
+        ("Model", "ai", "/v2/stats/ai/breakdown/models", True),
+        ("Model", "privateChat", "/v2/stats/private-chat/breakdown/models", True),
+        ("Bucket", "storage", "/v2/stats/storage/breakdown/buckets", True),
+        ("AiConfig", "ai", "/v2/stats/ai/breakdown/aiConfigs", True),
+        ("User", "privateChat", "/v2/stats/private-chat/breakdown/users", True),
+        ("User", "policies", "/v2/stats/policies/breakdown/users", False),
+        ("PolicyRule", "policies", "/v2/stats/policies/breakdown/rules", False),
+        ("Workspace", "stats", "/v2/stats/ai/breakdown/workspaces", True),
+    ],
+)
+def test_every_federated_field_is_estimated_as_it_runs(
+    gateway: Gateway, api: Api, type_name: str, field: str, listing: str, batched: bool
+) -> None:
+    body = api.ok(listing, scope="org", window="30d", limit=3)
+    reps = [{"__typename": "Nope", "id": "first"}] + [
+        {"__typename": type_name, "id": e["entityId"]} for e in body["entities"]
+    ]
+    series = (
+        POLICIES
+        if field == "policies"
+        else SERIES.replace("requests", "requests" if field != "storage" else "uplBytes")
+    )
+    inner = f"ai {{ {SERIES} }}" if field == "stats" else series
+    selection = f"... on {type_name} {{ {field}(window: LAST_30D) {{ {inner} }} }}"
+    result = gateway.query(ENTITIES % selection, {"reps": reps})
+    assert result.codes() == {"_entities.0": "BAD_USER_INPUT"}, "an unknown type first does not hide the rest"
+    cost = json.loads(result.text)["extensions"]["cost"]
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == (1 if batched else len(reps) - 1)

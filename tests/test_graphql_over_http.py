@@ -139,3 +139,9 @@ def test_get_parameters_are_json_maps_or_nothing(
     else:
         assert [e["extensions"]["code"] for e in response.json()["errors"]] == [code]
         assert "must be a JSON object" in response.json()["errors"][0]["message"]
+
+
+def test_a_get_without_a_query_or_an_accept_header_is_told_to_send_one(gateway_url: str) -> None:
+    response = httpx.get(f"{gateway_url}/graphql", headers={"accept": ""})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"

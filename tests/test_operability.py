@@ -64,3 +64,94 @@ def test_every_request_writes_one_json_line_without_the_token(gateway: Gateway, 
     calls = [line for line in lines if line["logger"] == "resolvers.upstream"]
     assert sorted(c["path"] for c in calls) == ["/v2/stats/ai", "/v2/stats/credits"]
     assert all(c["level"] == "debug" for c in calls)
+
+
+def test_configured_logging_writes_json_lines_and_tracebacks_for_every_logger(capsys: Any) -> None:
+    import json
+    import logging
+
+    from gql import logs
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        logs.configure("debug")
+        assert (
+            logging.getLogger("uvicorn.error").handlers == []
+            and logging.getLogger("uvicorn.access").propagate
+        )
+        assert logging.getLogger("uvicorn").propagate
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logging.getLogger("uvicorn.error").exception("failed %s", "here")
+        logging.getLogger("gql").debug("with a value", extra={"fields": {"when": object}})
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    failed, detail = (json.loads(line) for line in capsys.readouterr().err.strip().splitlines())
+    assert (
+        failed["message"] == "failed here"
+        and failed["level"] == "error"
+        and failed["logger"] == "uvicorn.error"
+    )
+    assert "ValueError: boom" in failed["exception"]
+    assert detail["level"] == "debug" and detail["when"] == str(object)
+
+
+def test_readyz_tells_a_failing_or_unreachable_upstream_and_caches_its_probe() -> None:
+    import asyncio
+
+    from gql.readiness import Readiness
+    from resolvers.breaker import CircuitBreaker
+
+    probes: list[str] = []
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        """500 to the first probe; then 401, which a token-less probe of a live upstream gets."""
+        probes.append(request.url.path)
+        return httpx.Response(500 if len(probes) == 1 else 401)
+
+    async def ask(readiness: Readiness) -> tuple[int, Any]:
+        response = await readiness.endpoint(None)  # type: ignore[arg-type]
+        return response.status_code, json.loads(bytes(response.body))
+
+    import json
+
+    async def run() -> list[tuple[int, Any]]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(upstream), base_url="http://u") as http:
+            breaker = CircuitBreaker(threshold=1)
+            readiness = Readiness(http, breaker, cache_seconds=60)
+            answers = [await ask(readiness), await ask(readiness)]  # the second is the cached probe
+            readiness.cache_seconds = 0
+            answers.append(await ask(readiness))
+            breaker.failed()
+            answers.append(await ask(readiness))  # the upstream answers, but the breaker is open
+        return answers
+
+    answers = asyncio.run(run())
+    assert answers[0] == (503, {"status": "not ready", "upstream": "failing (HTTP 500)", "breaker": "closed"})
+    assert answers[1] == answers[0] and len(probes) == 3 and probes[0] == "/v2/stats/ai"
+    assert answers[2] == (200, {"status": "ready", "upstream": "up", "breaker": "closed"})
+    assert answers[3][0] == 503 and answers[3][1]["breaker"] == "open"
+
+
+def test_readyz_says_unreachable_when_nothing_answers() -> None:
+    import asyncio
+    import json
+
+    from gql.readiness import Readiness
+    from resolvers.breaker import CircuitBreaker
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    async def run() -> Any:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(refuse), base_url="http://u") as http:
+            response = await Readiness(http, CircuitBreaker()).endpoint(None)  # type: ignore[arg-type]
+            return response.status_code, json.loads(bytes(response.body))
+
+    assert asyncio.run(run()) == (
+        503,
+        {"status": "not ready", "upstream": "unreachable (ConnectError)", "breaker": "closed"},
+    )

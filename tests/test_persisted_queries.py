@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 from starlette.applications import Starlette
 
 from gql.app import create_app
+from gql.failures import RequestFailure
 from gql.graphiql import REFERENCE_QUERY
 from gql.settings import GatewaySettings
 from tests import node
@@ -200,3 +202,36 @@ def test_unsupported_versions_and_malformed_hashes_are_refused(gateway_url: str)
     assert short.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     upper = _post(gateway_url, _hashed(sha256(SMALL).upper(), SMALL))
     assert "errors" not in upper.json(), "hex digests are case-insensitive"
+
+
+def test_refusals_say_what_to_send() -> None:
+    from gql.failures import RequestFailure
+    from gql.persisted import PersistedQueries
+
+    store = PersistedQueries()
+    with pytest.raises(RequestFailure) as version:
+        store.resolve(None, {"persistedQuery": {"version": 2, "sha256Hash": sha256(SMALL)}})
+    assert str(version.value) == "Only persisted queries of version 1 are supported."
+    with pytest.raises(RequestFailure) as digest:
+        store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": 7}})
+    assert str(digest.value) == "extensions.persistedQuery.sha256Hash must be a SHA-256 hex digest."
+
+
+def test_a_document_of_exactly_the_byte_bound_is_kept_and_older_ones_make_room() -> None:
+
+    from gql.persisted import PersistedQueries
+
+    first, second = "{ a: __typename }", "{ b: __typename }"  # 17 bytes each
+    store = PersistedQueries(max_entries=10, max_bytes=len(first) * 2)
+    for query in (first, second):
+        store.resolve(query, {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}})
+    assert store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": sha256(first)}}).text == first
+    third = "{ c: __typename }"
+    store.resolve(third, {"persistedQuery": {"version": 1, "sha256Hash": sha256(third)}})
+    kept = []
+    for query in (first, second, third):
+        with contextlib.suppress(RequestFailure):  # not kept
+            kept.append(
+                store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}}).text
+            )
+    assert kept == [first, third], "the least recently used (second) made room"
