@@ -101,16 +101,6 @@ class BreakdownMeta(SeriesMeta):
     totalEntities: int = strawberry.field(description="Entities in the breakdown before paging.")
 
 
-_FIELD_NAMES: dict[type[Any], frozenset[str]] = {}
-
-
-def _field_names(cls: type[Any]) -> frozenset[str]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
-    return names
-
-
 def _build(cls: type[Any], columns: payloads.Columns) -> list[Any]:
     names = [f.name for f in dataclasses.fields(cls)]
     sources = [columns.ts if name == "ts" else columns.values[name] for name in names]
@@ -172,7 +162,7 @@ class BreakdownEntity(Generic[T, P, C]):
     def totals(self) -> T:
         # A dimension may carry more totals than this type shows (the private-chat users breakdown
         # asked for through `breakdown(by: USERS)`): the type takes the ones it declares.
-        names = _field_names(self.totals_type)
+        names = {f.name for f in dataclasses.fields(self.totals_type)}
         result: T = self.totals_type(**{k: v for k, v in self.payload.totals.items() if k in names})
         return result
 

@@ -115,6 +115,36 @@ def test_a_refused_breakdown_falls_back_to_per_entity_calls(gateway: Gateway, ap
         ]
 
 
+class FailingPathTransport(httpx.AsyncBaseTransport):
+    """The local backend, except that one path answers the upstream's 404 error body."""
+
+    def __init__(self, app: Starlette, path: str) -> None:
+        self.inner, self.path = httpx.ASGITransport(app=app), path
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == self.path:
+            body = {"error": "gone", "error_code": "NOT_FOUND"}
+            return httpx.Response(404, json=body)
+        return await self.inner.handle_async_request(request)
+
+
+def test_a_failed_breakdown_fails_every_entity_it_was_to_answer(backend_app: Starlette, api: Api) -> None:
+    """Any refusal but 403 is the caller's answer for the whole group: each entity carries the
+    error at its own path, and no per-entity calls follow the failed one."""
+    repos = ids(api, "/v2/stats/ai/breakdown/repos")[:4]
+    transport = FailingPathTransport(backend_app, "/v2/stats/ai/breakdown/repos")
+    gateway = Gateway(create_app(GatewaySettings(), transport=transport))
+    try:
+        result = gateway.query(ENTITIES % REPO_AI, reps("Repo", repos))
+    finally:
+        gateway.close()
+    assert result.paths == ["/v2/stats/ai/breakdown/repos"]
+    codes = result.codes()
+    assert sorted(codes) == [f"_entities.{i}.stats.ai.timeSeries" for i in range(4)], codes
+    assert len(set(codes.values())) == 1 and "NOT_FOUND" in next(iter(codes.values())), codes
+    assert [e["id"] for e in result.data["_entities"]] == repos
+
+
 def on(type_name: str, field: str, columns: str) -> str:
     return f"... on {type_name} {{ id {field} {{ timeSeries {{ {SERIES} columns {{ {columns} }} }} }} }}"
 

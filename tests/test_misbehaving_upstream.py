@@ -353,6 +353,30 @@ def test_legacy_storage_rows_may_name_the_bucket_unit_id_only(
     assert records and all(r["bucketId"] == r["raw"]["unitId"] for r in records)
 
 
+def test_optional_meta_fields_left_null_by_the_upstream_come_back_null(
+    rewriting: tuple[RewritingTransport, Gateway],
+) -> None:
+    """The contract lets ``scopeId``, ``window``, ``timeBucketSize`` and ``resourceFilter`` be null:
+    that is an answer, not a fault, so the series arrives with those meta fields null."""
+    transport, client = rewriting
+
+    def nulls(body: Any) -> Any:
+        for key in ("scopeId", "window", "timeBucketSize", "resourceFilter"):
+            body["meta"][key] = None
+        return body
+
+    transport.path, transport.rewrite = "/v2/stats/ai", nulls
+    try:
+        series = client.ok(f"{{ stats(window: LAST_24H) {{ ai {{ timeSeries {{ {META} }} }} }} }}")
+    finally:
+        transport.path = None
+    meta = series["stats"]["ai"]["timeSeries"]["meta"]
+    assert {k: meta[k] for k in ("scopeId", "window", "bucketSize", "resourceFilter")} == dict.fromkeys(
+        ("scopeId", "window", "bucketSize", "resourceFilter")
+    )
+    assert meta["scope"] == "ORG" and meta["end"] > meta["start"]
+
+
 class ErrorBodyTransport(httpx.AsyncBaseTransport):
     """Answers every call with one error status and body, the upstream's JSON or not."""
 
