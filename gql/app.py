@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gql import logs
+from gql import logs, metrics
 from gql.cors import cors
 from gql.cost import Budget
 from gql.documents import DocumentCache, PreparedDocument
@@ -105,7 +105,12 @@ def create_app(
         graphiql.html,
         lambda request: _report_requested(settings, request),
         Budget(settings.max_upstream_calls, settings.max_values, settings.entity_batching),
+        breaker,
     )
+
+    async def metrics_endpoint(request: Request) -> Response:
+        metrics.record_breaker(breaker.state)
+        return await metrics.endpoint(request)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -124,6 +129,7 @@ def create_app(
             Route("/graphiql/{name}", graphiql.asset, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", Readiness(http, breaker).endpoint, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
         lifespan=lifespan,
         middleware=[

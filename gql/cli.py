@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 
@@ -79,17 +83,37 @@ def _serve(args: argparse.Namespace) -> int:
     if several:
         # Worker processes build the app from the settings checked here, not from the environment.
         os.environ.update(launch_environment(settings, backend))
-        uvicorn.run(
-            "gql.app:launched_app",
-            factory=True,
-            workers=settings.workers,
-            loop="uvloop",
-            http="httptools",
-            **common,
-        )
+        with _metrics_shared_by_workers():
+            uvicorn.run(
+                "gql.app:launched_app",
+                factory=True,
+                workers=settings.workers,
+                loop="uvloop",
+                http="httptools",
+                **common,
+            )
     else:
         uvicorn.run(create_app(settings, backend_settings=backend), **common)
     return 0
+
+
+@contextlib.contextmanager
+def _metrics_shared_by_workers() -> Iterator[None]:
+    """``PROMETHEUS_MULTIPROC_DIR`` for the workers (gql/metrics.py): the operator's, emptied of an
+    earlier run's samples, or a fresh folder removed when the server stops."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="flashback-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _export_schema(args: argparse.Namespace) -> int:

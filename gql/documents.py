@@ -26,7 +26,7 @@ from graphql.validation import specified_rules
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from gql import limits
+from gql import limits, metrics
 from gql.failures import RequestFailure
 from gql.limits import Limits
 
@@ -60,6 +60,7 @@ class DocumentCache:
     def prepare(self, text: str, key: str | None = None) -> PreparedDocument:
         key = key or document_key(text)
         entry = self._entries.get(key)
+        metrics.record_document_lookup(entry is not None)
         if entry is None:
             entry = self._prepare(text, key)
             self._entries[key] = entry

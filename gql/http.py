@@ -23,12 +23,14 @@ from graphql import GraphQLSchema
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gql import cost
+from gql import cost, metrics
 from gql.documents import DocumentCache, PreparedDocument, check_variables, operation_of
 from gql.failures import RequestFailure
 from gql.logs import request_line
 from gql.persisted import PersistedQueries
 from gql.request_ids import request_id
+from resolvers.breaker import CircuitBreaker
+from resolvers.client import UpstreamCall
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -170,6 +172,7 @@ class GraphQLEndpoint:
         graphiql: Callable[[], Response],
         wants_report: Callable[[Request], bool],
         budget: cost.Budget,
+        breaker: CircuitBreaker,
     ) -> None:
         self.schema = schema
         self.graphql_schema: GraphQLSchema = schema._schema
@@ -179,26 +182,36 @@ class GraphQLEndpoint:
         self.graphiql = graphiql
         self.wants_report = wants_report
         self.budget = budget
+        self.breaker = breaker
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         outcome: dict[str, Any] = {}
         response = await self._handle(request, outcome)
+        seconds = time.perf_counter() - started
+        calls: list[UpstreamCall] = outcome.get("calls", [])
+        codes: list[str] = outcome.get("codes", [])
         request_line(
             {
                 "requestId": request_id(),
                 "method": request.method,
                 "status": response.status_code,
                 "operationName": outcome.get("operation"),
-                "durationMs": round((time.perf_counter() - started) * 1000, 2),
-                "upstreamCalls": outcome.get("calls", 0),
-                "errorCodes": outcome.get("codes", []),
+                "durationMs": round(seconds * 1000, 2),
+                "upstreamCalls": len(calls),
+                "errorCodes": sorted(set(codes)),
             }
         )
+        if outcome.get("page"):
+            return response
+        executed = response.status_code == 200 and "answered" in outcome
+        metrics.record_request(outcome.get("operation"), executed, seconds, codes, calls)
+        metrics.record_breaker(self.breaker.state)
         return response
 
     async def _handle(self, request: Request, outcome: dict[str, Any]) -> Response:
         if request.method not in ("GET", "POST"):
+            outcome["codes"] = ["METHOD_NOT_ALLOWED"]
             return respond(
                 RequestFailure.request("METHOD_NOT_ALLOWED", "Use GET or POST.", 405).body(),
                 405,
@@ -207,6 +220,7 @@ class GraphQLEndpoint:
             )
         media_type = negotiate(request.headers.get("accept"))
         if request.method == "GET" and "query" not in request.query_params and _wants_html(request):
+            outcome["page"] = True
             return self.graphiql()
         if media_type is None:
             failure = RequestFailure.request(
@@ -214,6 +228,7 @@ class GraphQLEndpoint:
                 f"Accept {GRAPHQL_RESPONSE} or {JSON}; this endpoint answers nothing else.",
                 406,
             )
+            outcome["codes"] = [failure.code]
             return respond(failure.body(), 406, JSON)
         try:
             return await self._run(request, media_type, outcome)
@@ -263,8 +278,9 @@ class GraphQLEndpoint:
             extensions["cost"] = {**estimated, "actual": actual}
         if extensions:
             body["extensions"] = extensions
-        outcome["calls"] = len(context.log.calls)
-        outcome["codes"] = sorted({str((e.extensions or {}).get("code")) for e in result.errors or ()})
+        outcome["answered"] = True
+        outcome["calls"] = context.log.calls
+        outcome["codes"] = [str((e.extensions or {}).get("code")) for e in result.errors or ()]
         return respond(body, 200, media_type)
 
 

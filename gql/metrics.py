@@ -1,0 +1,166 @@
+"""Prometheus metrics at ``/metrics``: requests, upstream calls, errors, refusals, the breaker and
+the document cache, for the platform team that scrapes the gateway.
+
+Every label value comes from a closed set (outcomes, error codes, the contract's paths, breaker
+states) except the operation name, which the client chooses. So that no client can grow the label
+set without bound, a process labels the first ``OPERATION_NAMES`` names it sees and counts every
+later one as ``other``; ids and free text never become labels.
+
+With ``--workers`` above 1 each worker writes its samples to ``PROMETHEUS_MULTIPROC_DIR`` (the
+command makes a fresh one, ``multiprocess_directory``) and ``/metrics`` adds up every worker's.
+prometheus-client picks that mode when it is first imported, so the variable is set before any
+worker starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+
+from resolvers.breaker import State
+from resolvers.client import UpstreamCall
+
+OPERATION_NAMES = 100
+ANONYMOUS, OTHER = "anonymous", "other"
+
+# The codes a request limit refuses with (docs/protection.md): each is counted as a refusal too.
+LIMIT_CODES = frozenset(
+    {
+        "PAYLOAD_TOO_LARGE",
+        "MAX_TOKENS_LIMIT",
+        "MAX_DEPTH_LIMIT",
+        "MAX_ALIASES_LIMIT",
+        "MAX_ROOT_FIELDS_LIMIT",
+        "MAX_DIRECTIVES_LIMIT",
+        "MAX_REPRESENTATIONS_LIMIT",
+        "COST_ESTIMATED_TOO_EXPENSIVE",
+        "COST_ACTUAL_TOO_EXPENSIVE",
+        "DEADLINE_EXCEEDED",
+    }
+)
+
+REQUESTS = Counter(
+    "flashback_graphql_requests",
+    "GraphQL requests by operation name and outcome (ok, partial: data with errors, refused).",
+    ["operation", "outcome"],
+)
+REQUEST_SECONDS = Histogram(
+    "flashback_graphql_request_duration_seconds",
+    "Time from a request's arrival to its answer, by outcome.",
+    ["outcome"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+UPSTREAM_CALLS = Counter(
+    "flashback_upstream_requests",
+    "Calls to the statistics API by endpoint path and HTTP status ('none' when no answer came).",
+    ["endpoint", "status"],
+)
+UPSTREAM_SECONDS = Histogram(
+    "flashback_upstream_request_duration_seconds",
+    "Time of each call to the statistics API, retries included, by endpoint path.",
+    ["endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+ERRORS = Counter("flashback_graphql_errors", "GraphQL errors answered, by extensions.code.", ["code"])
+REFUSALS = Counter(
+    "flashback_graphql_refusals", "Requests or fields refused by a limit, by its code.", ["limit"]
+)
+BREAKER = Gauge(
+    "flashback_upstream_breaker_state",
+    "1 for the circuit breaker's current state (the highest over workers), 0 for the others.",
+    ["state"],
+    multiprocess_mode="livemax",
+)
+DOCUMENT_CACHE = Counter(
+    "flashback_document_cache_lookups",
+    "Parsed and validated documents looked up by hash: hit or miss.",
+    ["result"],
+)
+
+
+class OperationNames:
+    """The operation-name label: the first ``limit`` names seen, then ``other``."""
+
+    def __init__(self, limit: int = OPERATION_NAMES) -> None:
+        self.limit = limit
+        self._seen: set[str] = set()
+
+    def label(self, name: str | None) -> str:
+        if name is None:
+            return ANONYMOUS
+        if name in self._seen:
+            return name
+        if len(self._seen) >= self.limit:
+            return OTHER
+        self._seen.add(name)
+        return name
+
+
+OPERATIONS = OperationNames()
+
+
+def outcome_of(executed: bool, codes: Sequence[str]) -> str:
+    """``ok``: executed without errors; ``partial``: executed, some fields failed; ``refused``: not
+    executed (bad request, a limit, an unknown persisted query)."""
+    if not executed:
+        return "refused"
+    return "partial" if codes else "ok"
+
+
+def record_request(
+    operation: str | None,
+    executed: bool,
+    seconds: float,
+    codes: Sequence[str],
+    calls: Iterable[UpstreamCall],
+) -> None:
+    """Count one ``/graphql`` request with its errors and upstream calls."""
+    outcome = outcome_of(executed, codes)
+    REQUESTS.labels(OPERATIONS.label(operation), outcome).inc()
+    REQUEST_SECONDS.labels(outcome).observe(seconds)
+    for code in codes:
+        ERRORS.labels(code).inc()
+        if code in LIMIT_CODES:
+            REFUSALS.labels(code).inc()
+    for call in calls:
+        UPSTREAM_CALLS.labels(call.path, str(call.status) if call.status is not None else "none").inc()
+        UPSTREAM_SECONDS.labels(call.path).observe(call.milliseconds / 1000)
+
+
+def record_breaker(state: State) -> None:
+    for each in State:
+        BREAKER.labels(each.name.lower()).set(1 if each is state else 0)
+
+
+def record_document_lookup(hit: bool) -> None:
+    DOCUMENT_CACHE.labels("hit" if hit else "miss").inc()
+
+
+def multiprocess_directory() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+
+def exposition() -> bytes:
+    """Every metric in Prometheus' text format: this process's, or every worker's added up."""
+    if multiprocess_directory() is None:
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
+
+
+async def endpoint(request: Request) -> Response:
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,149 @@
+"""`/metrics` in Prometheus' text format: after a known set of requests the counters have moved by
+exactly what those requests did, in one process and across two workers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from gql.metrics import OperationNames
+from local_backend.app import create_backend_app
+from local_backend.settings import BackendSettings
+from tests.gateway import Gateway
+from tests.servers import free_port, serve, wait_until_healthy
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+DASHBOARD = "query Dashboard { stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"
+TOO_MANY_ALIASES = "{ " + " ".join(f"a{i}: __typename" for i in range(61)) + " }"
+
+
+def scrape(get: httpx.Response) -> Samples:
+    assert get.status_code == 200 and get.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(get.text)
+        for sample in family.samples
+    }
+
+
+def moved(before: Samples, after: Samples, name: str, **labels: str) -> float:
+    key = (name, frozenset(labels.items()))
+    return after.get(key, 0.0) - before.get(key, 0.0)
+
+
+def test_counters_move_by_what_the_requests_did(gateway: Gateway) -> None:
+    before = scrape(gateway._runner.run(gateway._client.get("/metrics")))
+    # A comment makes the text new to the document cache: the first request misses, the second hits.
+    fresh = f"{DASHBOARD} # {uuid.uuid4()}"
+    answers = [gateway.query(fresh), gateway.query(fresh)]
+    refused = gateway._runner.run(gateway._client.post("/graphql", json={"query": TOO_MANY_ALIASES}))
+    partial = gateway.query(
+        '{ stats(window: LAST_24H, scope: REPO, id: "no-such-repo") { ai { timeSeries {'
+        " summary { total } } } } }"
+    )
+    after = scrape(gateway._runner.run(gateway._client.get("/metrics")))
+
+    assert (
+        all(not a.errors for a in answers)
+        and refused.json()["errors"][0]["extensions"]["code"] == "MAX_ALIASES_LIMIT"
+    )
+    partial_code = partial.errors[0]["extensions"]["code"]
+    assert moved(before, after, "flashback_graphql_requests_total", operation="Dashboard", outcome="ok") == 2
+    assert (
+        moved(before, after, "flashback_graphql_requests_total", operation="anonymous", outcome="refused")
+        == 1
+    )
+    assert (
+        moved(before, after, "flashback_graphql_requests_total", operation="anonymous", outcome="partial")
+        == 1
+    )
+    assert moved(before, after, "flashback_graphql_errors_total", code="MAX_ALIASES_LIMIT") == 1
+    assert moved(before, after, "flashback_graphql_refusals_total", limit="MAX_ALIASES_LIMIT") == 1
+    assert moved(before, after, "flashback_graphql_errors_total", code=partial_code) == 1
+    assert moved(before, after, "flashback_graphql_request_duration_seconds_count", outcome="ok") == 2
+    calls = [c for a in (*answers, partial) for c in a.upstream["calls"]]
+    for path in {c["path"] for c in calls}:
+        for status in {str(c["status"]) for c in calls if c["path"] == path}:
+            expected = sum(1 for c in calls if c["path"] == path and str(c["status"]) == status)
+            assert (
+                moved(before, after, "flashback_upstream_requests_total", endpoint=path, status=status)
+                == expected
+            )
+        assert moved(
+            before, after, "flashback_upstream_request_duration_seconds_count", endpoint=path
+        ) == sum(1 for c in calls if c["path"] == path)
+    assert moved(before, after, "flashback_document_cache_lookups_total", result="miss") >= 1
+    assert moved(before, after, "flashback_document_cache_lookups_total", result="hit") >= 1
+    assert after[("flashback_upstream_breaker_state", frozenset({("state", "closed")}))] == 1
+    assert after[("flashback_upstream_breaker_state", frozenset({("state", "open")}))] == 0
+
+
+def test_no_label_carries_an_id_or_free_text(gateway: Gateway) -> None:
+    gateway.query(
+        '{ stats(window: LAST_24H, scope: REPO, id: "secret-repo-id") { ai { timeSeries { summary { total } } } } }'
+    )
+    text = gateway._runner.run(gateway._client.get("/metrics")).text
+    assert "secret-repo-id" not in text and "demo" not in text
+
+
+def test_operation_names_past_the_limit_count_as_other() -> None:
+    names = OperationNames(limit=2)
+    assert [names.label(n) for n in ("A", "B", "C", "A", None)] == ["A", "B", "other", "A", "anonymous"]
+
+
+@pytest.fixture(scope="module")
+def upstream(settings: BackendSettings) -> Iterator[str]:
+    with serve(create_backend_app(settings)) as url:
+        yield url
+
+
+@pytest.mark.slow  # a server process with two workers
+def test_two_workers_report_every_request_between_them(upstream: str) -> None:
+    port = free_port()
+    env = {**os.environ, "FLASHBACK_API_URL": upstream, "FLASHBACK_API_TOKEN": "demo"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    command = [
+        str(Path(sys.executable).parent / "flashback-gql"),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--no-graphiql-install",
+    ]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process, 60)
+        operation = f"Workers{uuid.uuid4().hex}"
+        query = {
+            "query": f"query {operation} {{ stats(window: LAST_24H) {{ ai {{ timeSeries {{ summary {{ total }} }} }} }} }}"
+        }
+        for _ in range(20):
+            # A new connection each time, so the kernel hands them to either worker.
+            answer = httpx.post(f"{url}/graphql", json=query, headers={"Connection": "close"}, timeout=30)
+            assert answer.status_code == 200 and "errors" not in answer.json()
+        for _ in range(6):
+            samples = scrape(httpx.get(f"{url}/metrics", headers={"Connection": "close"}, timeout=30))
+            assert (
+                samples[
+                    (
+                        "flashback_graphql_requests_total",
+                        frozenset({("operation", operation), ("outcome", "ok")}),
+                    )
+                ]
+                == 20
+            )
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
