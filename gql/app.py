@@ -30,6 +30,7 @@ from gql.readiness import Readiness
 from gql.request_ids import RequestIdMiddleware
 from gql.schema import create_schema
 from gql.settings import GatewaySettings
+from gql.tracing import Tracing, provider_from_environment
 from local_backend.settings import BackendSettings
 from resolvers.breaker import CircuitBreaker
 from resolvers.client import UpstreamClient
@@ -81,6 +82,7 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
     schema: Any = None,
     backend_settings: BackendSettings | None = None,
+    tracing: Tracing | None = None,
 ) -> Starlette:
     """The gateway. ``transport`` replaces the upstream connection (tests pass a backend app's);
     without it and without ``api_url``, the local backend runs in-process with ``backend_settings``."""
@@ -95,7 +97,9 @@ def create_app(
         timeout=settings.timeout_seconds,
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
     )
-    schema = schema or create_schema(settings.federation_tracing)
+    tracing = tracing or Tracing(provider_from_environment(), settings.trace_resolvers)
+    tracing.instrument(http)
+    schema = schema or create_schema(settings.federation_tracing, tracing.extension())  # type: ignore[arg-type]  # a class is hashable
     graphiql = GraphiQL(settings.graphiql_folder)
     endpoint = GraphQLEndpoint(
         schema,
@@ -106,6 +110,7 @@ def create_app(
         lambda request: _report_requested(settings, request),
         Budget(settings.max_upstream_calls, settings.max_values, settings.entity_batching),
         breaker,
+        tracing,
     )
 
     async def metrics_endpoint(request: Request) -> Response:

@@ -29,6 +29,7 @@ from gql.failures import RequestFailure
 from gql.logs import request_line
 from gql.persisted import PersistedQueries
 from gql.request_ids import request_id
+from gql.tracing import Tracing, name_operation
 from resolvers.breaker import CircuitBreaker
 from resolvers.client import UpstreamCall
 
@@ -173,6 +174,7 @@ class GraphQLEndpoint:
         wants_report: Callable[[Request], bool],
         budget: cost.Budget,
         breaker: CircuitBreaker,
+        tracing: Tracing,
     ) -> None:
         self.schema = schema
         self.graphql_schema: GraphQLSchema = schema._schema
@@ -183,6 +185,7 @@ class GraphQLEndpoint:
         self.wants_report = wants_report
         self.budget = budget
         self.breaker = breaker
+        self.tracing = tracing
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -231,7 +234,9 @@ class GraphQLEndpoint:
             outcome["codes"] = [failure.code]
             return respond(failure.body(), 406, JSON)
         try:
-            return await self._run(request, media_type, outcome)
+            with self.tracing.operation(request.headers) as span:
+                outcome["span"] = span
+                return await self._run(request, media_type, outcome)
         except RequestFailure as failure:
             outcome["codes"] = [failure.code]
             status = failure.status if media_type == GRAPHQL_RESPONSE else failure.legacy_status
@@ -248,6 +253,7 @@ class GraphQLEndpoint:
         prepared = self.documents.prepare(resolved.text, resolved.key)
         operation = operation_of(prepared, graphql_request.operation_name)
         outcome["operation"] = operation.name.value if operation.name else None
+        name_operation(outcome["span"], operation.operation.value, outcome["operation"], prepared.key)
         if request.method == "GET" and operation.operation.value != "query":
             raise RequestFailure.request(
                 "METHOD_NOT_ALLOWED", "Only queries may be sent with GET; POST it.", 405

@@ -94,11 +94,15 @@ class GatewaySchema(strawberry.federation.Schema):
 @functools.cache
 def create_schema(
     federation_tracing: bool = False,
+    resolver_spans: type[SchemaExtension] | None = None,
 ) -> strawberry.Schema:  # pragma: no mutate block (import time)
-    """The Federation 2 subgraph schema; FTV1 traces only when enabled (any client could ask)."""
+    """The Federation 2 subgraph schema; FTV1 traces only when enabled (any client could ask), and
+    OpenTelemetry spans per resolver only when ``gql.tracing`` gives their extension."""
     extensions: list[Any] = [PreparedDocumentExtension, GatewayErrors]
     if federation_tracing:
         extensions.append(ApolloFederationTracingExtension)
+    if resolver_spans is not None:
+        extensions.append(resolver_spans)
     return GatewaySchema(
         query=Query,
         types=ENTITY_TYPES,

@@ -72,6 +72,11 @@ class GatewaySettings(BaseModel):
     federation_tracing: bool = _env(
         "FLASHBACK_FEDERATION_TRACING", "Answer FTV1 trace requests.", default=False
     )
+    trace_resolvers: bool = _env(
+        "FLASHBACK_TRACE_RESOLVERS",
+        "A span per resolved field under each operation's span, when OTEL_* tracing is on.",
+        default=False,
+    )
     graphiql_folder: Path = _env(
         "FLASHBACK_GRAPHIQL_DIR", "Where GraphiQL's files are installed.", default_factory=default_folder
     )
