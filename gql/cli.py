@@ -10,7 +10,10 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from local_backend.settings import BackendSettings
 
 
 def _backend(args: argparse.Namespace) -> int:
@@ -22,16 +25,12 @@ def _backend(args: argparse.Namespace) -> int:
     settings = BackendSettings.from_env(
         db_path=args.db, seed=args.seed, now=args.now, faults=args.enable_faults
     )
-    print(
-        f"Preparing demo data in {settings.db_path} (seed {settings.seed}) ...", file=sys.stderr, flush=True
-    )
+    _prepare_demo_data(settings)
     app = create_backend_app(settings)
-    info = app.state.backend.info
-    print(
-        f"Data ready in {info.build_seconds:.1f}s; serving on http://{args.host}:{args.port}"
-        " (tokens: demo, demo-other-org, demo-workspace-only)",
-        file=sys.stderr,
-        flush=True,
+    _say_when_serving(
+        args.host,
+        args.port,
+        f"Stats REST API on http://{args.host}:{args.port} (tokens: demo, demo-other-org, demo-workspace-only)",
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
@@ -54,21 +53,22 @@ def _serve(args: argparse.Namespace) -> int:
         {**os.environ, **{k: str(v) for k, v in flags.items() if v is not None}}
     )
     backend = BackendSettings.from_env(os.environ)
+    graphiql_note = "GraphiQL in a browser"
     if not args.no_graphiql_install:
-        graphiql.install(settings.graphiql_folder)
+        missing = graphiql.install(settings.graphiql_folder)
+        if missing is not None:
+            say(f"GraphiQL is unavailable: {missing}. The API is served without it.")
+            graphiql_note = "GraphiQL unavailable"
     if settings.api_url is None:
         # Prepare the demo database once here, so that workers open it rather than race to build it.
-        from local_backend.store import Store
-
-        print(f"Preparing demo data in {backend.db_path} ...", file=sys.stderr, flush=True)
-        Store(backend.db_path, backend.seed).ensure(backend.now())
+        _prepare_demo_data(backend)
         upstream = "the local backend, in-process (no token needed: 'demo' is the default)"
     else:
         upstream = settings.api_url
-    print(
-        f"GraphQL on http://{settings.host}:{settings.port}/graphql (GraphiQL in a browser), upstream: {upstream}",
-        file=sys.stderr,
-        flush=True,
+    _say_when_serving(
+        settings.host,
+        settings.port,
+        f"GraphQL on http://{settings.host}:{settings.port}/graphql ({graphiql_note}), upstream: {upstream}",
     )
     several = settings.workers > 1
     # Logs are gql.logs' JSON lines, one per request: uvicorn's own access log would repeat them.
@@ -95,6 +95,52 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         uvicorn.run(create_app(settings, backend_settings=backend), **common)
     return 0
+
+
+def say(line: str) -> None:
+    """A sentence for the person who started the command, on standard error beside the logs."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def _prepare_demo_data(backend: BackendSettings) -> None:
+    """Generate or top up the demo database with progress; on a warm start, say nothing."""
+    from gql.progress import Step
+    from local_backend.store import Store
+
+    store, now = Store(backend.db_path, backend.seed), backend.now()
+    work = store.work_for(now)
+    if work is None:
+        store.ensure(now)
+        return
+    title = "Generating demo data" if work == "generate" else "Topping up demo data"
+    with Step(f"{title} in {backend.db_path}") as step:
+        store.ensure(now, step.advance)
+
+
+def _say_when_serving(host: str, port: int, line: str, seconds: float = 120.0) -> None:
+    """Print ``line`` once the server answers on its socket, not before: a newcomer who follows the
+    link at once must find it there. Polls ``/healthz`` from a daemon thread."""
+    import threading
+    import time
+    import urllib.request
+
+    probe = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    url = f"http://{f'[{probe}]' if ':' in probe else probe}:{port}/healthz"
+
+    def wait() -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                # urllib rather than httpx: httpx logs every request, and these are no one's concern.
+                with urllib.request.urlopen(url, timeout=1.0) as answer:
+                    if answer.status == 200:
+                        say(line)
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+
+    threading.Thread(target=wait, daemon=True, name="serving-line").start()
 
 
 @contextlib.contextmanager
@@ -132,7 +178,11 @@ def _install_graphiql(args: argparse.Namespace) -> int:
     from gql import graphiql
     from gql.settings import GatewaySettings
 
-    return 0 if graphiql.install(GatewaySettings.from_env(os.environ).graphiql_folder) else 1
+    missing = graphiql.install(GatewaySettings.from_env(os.environ).graphiql_folder)
+    if missing is not None:
+        say(f"GraphiQL is not installed: {missing}.")
+        return 1
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,15 +9,15 @@ never from a CDN. The page opens on the reference dashboard query and sends what
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-log = logging.getLogger("gql.graphiql")
+from gql.progress import Step
 
 HERE = Path(__file__).parent
 REFERENCE_QUERY = (HERE / "reference_query.graphql").read_text()
@@ -73,29 +73,57 @@ def installed(folder: Path) -> bool:
     return all((folder / "node_modules" / path).is_file() for path in ASSETS.values())
 
 
-def install(folder: Path) -> bool:  # pragma: no mutate block (runs npm: tested by the slow tests)
-    """Install the pinned GraphiQL files with ``npm ci`` unless they are there; False if it cannot."""
+DEFAULT_REGISTRY = "https://registry.npmjs.org/"
+REGISTRY_PROBE_SECONDS = 3.0
+
+
+def registry_of(npm: str) -> str:  # pragma: no mutate block (runs npm: tested by the slow tests)
+    """The registry npm would install from: the user's npm configuration, or npm's default."""
+    try:
+        found = subprocess.run(
+            [npm, "config", "get", "registry"], capture_output=True, text=True, timeout=15, check=False
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        found = ""
+    return found if found.startswith(("http://", "https://")) else DEFAULT_REGISTRY
+
+
+def registry_answers(registry: str, seconds: float = REGISTRY_PROBE_SECONDS) -> bool:
+    """Whether the registry answers at all within ``seconds``: npm itself would retry for a minute."""
+    try:
+        httpx.head(registry, timeout=seconds)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+def install(folder: Path) -> str | None:  # pragma: no mutate block (runs npm: tested by the slow tests)
+    """Install the pinned GraphiQL files with ``npm ci`` unless they are there. None when GraphiQL
+    is there; otherwise why it is not, in one sentence for the person starting the server."""
     if installed(folder):
-        return True
+        return None
     npm = shutil.which("npm")
     if npm is None:
-        log.warning("npm not found: GraphiQL stays uninstalled (the API works without it)")
-        return False
+        return "npm is not installed"
+    registry = registry_of(npm)
+    if not registry_answers(registry):
+        return f"the npm registry {registry} cannot be reached"
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("package.json", "package-lock.json"):
         shutil.copyfile(HERE / "graphiql" / name, folder / name)
-    log.info("installing GraphiQL into %s", folder)
-    result = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    with Step(f"Installing GraphiQL into {folder}") as step:
+        step.tick_while_waiting()
+        result = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
     if result.returncode != 0:
-        log.warning("npm ci failed; GraphiQL stays uninstalled: %s", result.stderr.strip()[-500:])
-    return installed(folder)
+        return f"npm ci failed: {result.stderr.strip()[-500:]}"
+    return None if installed(folder) else "npm ci left files missing"
 
 
 class GraphiQL:

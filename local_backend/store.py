@@ -15,13 +15,16 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from local_backend.catalog import LLM_TYPE_NAMES, MODELS, EntityKeys, Organization, build_catalog
 from local_backend.generator import DAY, FINE, HOUR, DayFacts, DayGenerator
+
+Progress = Callable[[int, int], None]  # days written, days to write
 
 
 def _data_fingerprint() -> str:
@@ -317,9 +320,8 @@ class Store:
         self.orgs = build_catalog(seed)
         self.keys = EntityKeys(self.orgs)
 
-    def ensure(self, now: int) -> StoreInfo:
-        started = time.perf_counter()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def work_for(self, now: int) -> Literal["generate", "top up"] | None:
+        """What ``ensure(now)`` will do: generate every day, regenerate from the last day, or nothing."""
         meta = self._read_meta()
         if (
             meta is None
@@ -327,9 +329,22 @@ class Store:
             or meta.get("seed") != str(self.seed)
             or int(meta["generated_until"]) > now
         ):
-            self._rebuild(now)
-        elif int(meta["generated_until"]) < now:
-            self._top_up(int(meta["generated_until"]), now)
+            return "generate"
+        if int(meta["generated_until"]) < now:
+            return "top up"
+        return None
+
+    def ensure(self, now: int, progress: Progress | None = None) -> StoreInfo:
+        """Make the file hold data up to ``now``; ``progress(days done, days)`` as days are written."""
+        started = time.perf_counter()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        work = self.work_for(now)
+        if work == "generate":
+            self._rebuild(now, progress)
+        elif work == "top up":
+            meta = self._read_meta()
+            assert meta is not None
+            self._top_up(int(meta["generated_until"]), now, progress)
         meta = self._read_meta()
         assert meta is not None
         return StoreInfo(
@@ -357,7 +372,7 @@ class Store:
         except sqlite3.DatabaseError:
             return None
 
-    def _rebuild(self, now: int) -> None:
+    def _rebuild(self, now: int, progress: Progress | None) -> None:
         tmp = self.path.with_name(self.path.name + ".building")
         tmp.unlink(missing_ok=True)
         db = sqlite3.connect(tmp)
@@ -367,7 +382,7 @@ class Store:
             _create_schema(db)
             _insert_catalog(db, self.orgs, self.keys)
             first_day = now // DAY - RETENTION_DAYS
-            self._generate(db, first_day, now)
+            self._generate(db, first_day, now, progress)
             _create_indexes(db)
             db.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
@@ -386,13 +401,13 @@ class Store:
             db.close()
         tmp.replace(self.path)
 
-    def _top_up(self, generated_until: int, now: int) -> None:
+    def _top_up(self, generated_until: int, now: int, progress: Progress | None) -> None:
         """Regenerate from the last (partial) day on; days are deterministic, so this equals a fresh fill."""
         db = sqlite3.connect(self.path)
         try:
             from_day = generated_until // DAY
             _delete(db, "ts >= ?", (from_day * DAY,))
-            self._generate(db, from_day, now)
+            self._generate(db, from_day, now, progress)
             first_day = now // DAY - RETENTION_DAYS
             _delete(db, "ts < ?", (first_day * DAY,))
             _delete(db, "grain = ? AND ts < ?", (FINE, (now // DAY - FINE_RETENTION_DAYS) * DAY))
@@ -402,15 +417,18 @@ class Store:
         finally:
             db.close()
 
-    def _generate(self, db: sqlite3.Connection, first_day: int, now: int) -> None:
+    def _generate(self, db: sqlite3.Connection, first_day: int, now: int, progress: Progress | None) -> None:
         fine_from = now // DAY - FINE_RETENTION_DAYS
         generators = [DayGenerator(self.seed, org, self.keys) for org in self.orgs]
-        for day in range(first_day, now // DAY + 1):
+        days = range(first_day, now // DAY + 1)
+        for done, day in enumerate(days, start=1):
             fine = day >= fine_from
             for generator in generators:
                 _insert_facts(db, generator.generate(day, fine, now), FINE if fine else HOUR)
             if fine:
                 _roll_up(db, FINE, HOUR, day * DAY, (day + 1) * DAY)
+            if progress is not None:
+                progress(done, len(days))
         _roll_up(db, HOUR, DAY, first_day * DAY, (now // DAY + 1) * DAY)
         _derive_credits(db, first_day * DAY, (now // DAY + 1) * DAY)
         _derive_rollups(db, first_day * DAY, (now // DAY + 1) * DAY)

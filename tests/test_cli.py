@@ -43,5 +43,5 @@ def test_backend_command_serves_the_demo_tokens(settings: BackendSettings) -> No
     finally:
         process.terminate()
         output = process.communicate(timeout=20)[0].decode()
-    assert "serving on http://127.0.0.1" in output
+    assert f"Stats REST API on http://127.0.0.1:{port}" in output
     assert "Finished server process" in output, "SIGTERM shuts the server down gracefully"
