@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from gql.graphiql import REFERENCE_QUERY
 from tests.gateway import Gateway
@@ -25,14 +26,24 @@ def test_a_request_id_is_echoed_and_put_in_every_error(gateway: Gateway) -> None
     assert odd.headers["x-request-id"] != "no spaces or\\nnewlines"
 
 
-def test_answers_are_compressed_when_the_client_accepts_it(gateway: Gateway) -> None:
+@pytest.mark.parametrize(
+    ("accepts", "encoding"),
+    [("gzip", "gzip"), ("br", "br"), ("zstd", "zstd"), ("gzip, deflate, br, zstd", "zstd")],
+)
+@pytest.mark.parametrize("media_type", ["application/json", "application/graphql-response+json"])
+def test_answers_are_compressed_when_the_client_accepts_it(
+    gateway: Gateway, accepts: str, encoding: str, media_type: str
+) -> None:
     body = {"query": REFERENCE_QUERY, "variables": {"limit": 50}}
-    plain = _post(gateway, body, {"Accept-Encoding": "identity"})
+    plain = _post(gateway, body, {"Accept-Encoding": "identity", "Accept": media_type})
     packed = gateway._runner.run(
-        gateway._client.post("/graphql", json=body, headers={"Accept-Encoding": "gzip"})
+        gateway._client.post(
+            "/graphql", json=body, headers={"Accept-Encoding": accepts, "Accept": media_type}
+        )
     )
     assert "content-encoding" not in plain.headers
-    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["content-encoding"] == encoding
+    assert packed.headers["content-type"].startswith(media_type)
     assert packed.json() == plain.json()
     assert packed.num_bytes_downloaded < plain.num_bytes_downloaded / 3
 
