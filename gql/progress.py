@@ -52,7 +52,7 @@ class Step:
 
         def tick() -> None:
             while not self._stop.wait(self.every):
-                self._write(f"  still {self.title.lower()} ({time.perf_counter() - self.started:.0f} s)\n")
+                self._write(f"  {self.title}: still working ({time.perf_counter() - self.started:.0f} s)\n")
 
         self._ticker = threading.Thread(target=tick, daemon=True)
         self._ticker.start()
