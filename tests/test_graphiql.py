@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -177,3 +178,15 @@ def test_graphiql_files_are_compressed_for_browsers(backend_app: Starlette, fake
     assert packed.headers["content-encoding"] == "zstd"
     assert packed.text == script.read_text()
     assert packed.num_bytes_downloaded < script.stat().st_size / 10
+
+
+@pytest.mark.slow  # npm ci from the registry
+def test_a_fresh_install_says_what_it_does_and_how_long_it_took(tmp_path: Path, capfd: Any) -> None:
+    missing = graphiql.install(tmp_path / "graphiql")
+    if missing is not None and not os.environ.get("CI"):
+        pytest.skip(f"GraphiQL's files could not be installed: {missing}")
+    assert missing is None
+    said = capfd.readouterr().err.splitlines()
+    assert said[0] == f"Installing GraphiQL into {tmp_path / 'graphiql'} ..."
+    assert said[-1].startswith(f"Installing GraphiQL into {tmp_path / 'graphiql'}: done in ")
+    assert graphiql.installed(tmp_path / "graphiql")
