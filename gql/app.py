@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import os
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -126,6 +127,10 @@ def create_app(
             if backend is not None:
                 await stack.enter_async_context(backend.router.lifespan_context(backend))
             stack.push_async_callback(http.aclose)
+            # Everything built so far (schema, tables, modules) lives as long as the process: moved
+            # out of the collector's generations, it is not traversed again by every collection.
+            gc.collect()
+            gc.freeze()
             yield
 
     app = Starlette(
