@@ -34,8 +34,10 @@ from gql.settings import GatewaySettings
 from gql.tracing import Tracing, provider_from_environment
 from local_backend.settings import BackendSettings
 from resolvers.breaker import CircuitBreaker
+from resolvers.cache_stores import CacheStore, MemoryStore, RedisStore
 from resolvers.client import UpstreamClient
 from resolvers.context import RequestContext
+from resolvers.response_cache import ResponseCache
 
 REPORT_HEADER = "x-upstream-report"
 LOCAL_BASE_URL = "http://local-backend"
@@ -45,7 +47,20 @@ def _report_requested(settings: GatewaySettings, request: Request) -> bool:
     return settings.report_upstream or request.headers.get(REPORT_HEADER, "").lower() in {"1", "true"}
 
 
-def _context_factory(settings: GatewaySettings, client: UpstreamClient) -> Any:
+def _response_cache(settings: GatewaySettings) -> ResponseCache | None:
+    """The response cache the settings ask for: None, in this process, or in a shared Redis."""
+    if not settings.response_cache:
+        return None
+    store: CacheStore = (
+        RedisStore(settings.cache_redis_url)
+        if settings.cache_redis_url
+        else MemoryStore(settings.cache_bytes)
+    )
+    secret = settings.cache_secret.encode() if settings.cache_secret else None
+    return ResponseCache(store, settings.cache_seconds, secret)
+
+
+def _context_factory(settings: GatewaySettings, client: UpstreamClient, cache: ResponseCache | None) -> Any:
     def context(request: Request, prepared: PreparedDocument) -> RequestContext:
         built = RequestContext.create(
             client,
@@ -56,6 +71,7 @@ def _context_factory(settings: GatewaySettings, client: UpstreamClient) -> Any:
             request,
             settings.max_upstream_calls,
             settings.request_deadline,
+            cache,
         )
         built.prepared = prepared
         return built
@@ -98,6 +114,7 @@ def create_app(
         timeout=settings.timeout_seconds,
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
     )
+    cache = _response_cache(settings)
     tracing = tracing or Tracing(provider_from_environment(), settings.trace_resolvers)
     tracing.instrument(http)
     schema = schema or create_schema(settings.federation_tracing, tracing.extension())  # type: ignore[arg-type]  # a class is hashable
@@ -106,7 +123,7 @@ def create_app(
         schema,
         DocumentCache(schema._schema, settings.document_cache_size, settings.limits()),
         _persisted_queries(settings),
-        _context_factory(settings, UpstreamClient(http, settings.timeout_seconds, breaker)),
+        _context_factory(settings, UpstreamClient(http, settings.timeout_seconds, breaker), cache),
         graphiql.html,
         lambda request: _report_requested(settings, request),
         Budget(settings.max_upstream_calls, settings.max_values, settings.entity_batching),
@@ -127,6 +144,9 @@ def create_app(
             if backend is not None:
                 await stack.enter_async_context(backend.router.lifespan_context(backend))
             stack.push_async_callback(http.aclose)
+            if cache is not None:
+                await cache.start()
+                stack.push_async_callback(cache.close)
             # Everything built so far (schema, tables, modules) lives as long as the process: moved
             # out of the collector's generations, it is not traversed again by every collection.
             gc.collect()

@@ -31,7 +31,7 @@ from gql.persisted import PersistedQueries
 from gql.request_ids import request_id
 from gql.tracing import Tracing, name_operation
 from resolvers.breaker import CircuitBreaker
-from resolvers.client import UpstreamCall
+from resolvers.client import CacheLookup, UpstreamCall
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -194,6 +194,7 @@ class GraphQLEndpoint:
         seconds = time.perf_counter() - started
         calls: list[UpstreamCall] = outcome.get("calls", [])
         codes: list[str] = outcome.get("codes", [])
+        lookups: list[CacheLookup] = outcome.get("lookups", [])
         request_line(
             {
                 "requestId": request_id(),
@@ -202,13 +203,14 @@ class GraphQLEndpoint:
                 "operationName": outcome.get("operation"),
                 "durationMs": round(seconds * 1000, 2),
                 "upstreamCalls": len(calls),
+                "cacheHits": sum(lookup.result in ("hit", "coalesced") for lookup in lookups),
                 "errorCodes": sorted(set(codes)),
             }
         )
         if outcome.get("page"):
             return response
         executed = response.status_code == 200 and "answered" in outcome
-        metrics.record_request(outcome.get("operation"), executed, seconds, codes, calls)
+        metrics.record_request(outcome.get("operation"), executed, seconds, codes, calls, lookups)
         metrics.record_breaker(self.breaker.state)
         return response
 
@@ -286,6 +288,7 @@ class GraphQLEndpoint:
             body["extensions"] = extensions
         outcome["answered"] = True
         outcome["calls"] = context.log.calls
+        outcome["lookups"] = context.log.lookups
         outcome["codes"] = [str((e.extensions or {}).get("code")) for e in result.errors or ()]
         return respond(body, 200, media_type)
 

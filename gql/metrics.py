@@ -1,5 +1,5 @@
-"""Prometheus metrics at ``/metrics``: requests, upstream calls, errors, refusals, the breaker and
-the document cache, for the platform team that scrapes the gateway.
+"""Prometheus metrics at ``/metrics``: requests, upstream calls, errors, refusals, the breaker, the
+response cache and the document cache, for the platform team that scrapes the gateway.
 
 Every label value comes from a closed set (outcomes, error codes, the contract's paths, breaker
 states) except the operation name, which the client chooses. So that no client can grow the label
@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from resolvers.breaker import State
-from resolvers.client import UpstreamCall
+from resolvers.client import CacheLookup, UpstreamCall
 
 OPERATION_NAMES = 100
 ANONYMOUS, OTHER = "anonymous", "other"
@@ -84,6 +84,12 @@ BREAKER = Gauge(
     ["state"],
     multiprocess_mode="livemax",
 )
+RESPONSE_CACHE = Counter(
+    "flashback_response_cache_lookups",
+    "Upstream calls looked up in the response cache: hit, coalesced (shared a call in flight), miss,"
+    " or unavailable (the cache's store failed and the upstream was asked).",
+    ["result"],
+)
 DOCUMENT_CACHE = Counter(
     "flashback_document_cache_lookups",
     "Parsed and validated documents looked up by hash: hit or miss.",
@@ -126,8 +132,9 @@ def record_request(
     seconds: float,
     codes: Sequence[str],
     calls: Iterable[UpstreamCall],
+    lookups: Iterable[CacheLookup] = (),
 ) -> None:
-    """Count one ``/graphql`` request with its errors and upstream calls."""
+    """Count one ``/graphql`` request with its errors, upstream calls and response-cache lookups."""
     outcome = outcome_of(executed, codes)
     REQUESTS.labels(OPERATIONS.label(operation), outcome).inc()
     REQUEST_SECONDS.labels(outcome).observe(seconds)
@@ -138,6 +145,8 @@ def record_request(
     for call in calls:
         UPSTREAM_CALLS.labels(call.path, str(call.status) if call.status is not None else "none").inc()
         UPSTREAM_SECONDS.labels(call.path).observe(call.milliseconds / 1000)
+    for lookup in lookups:
+        RESPONSE_CACHE.labels(lookup.result).inc()
 
 
 def record_breaker(state: State) -> None:

@@ -18,12 +18,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gql.graphiql import default_folder
 from gql.limits import Limits
+from resolvers.response_cache import DEFAULT_SECONDS as CACHE_SECONDS
+from resolvers.response_cache import MAX_SECONDS as CACHE_MAX_SECONDS
 
 DEMO_TOKEN = "demo"
 
 
 def _env(name: str, about: str, **bounds: Any) -> Any:
     return Field(validation_alias=name, description=about, **bounds)
+
+
+def _secret(name: str, about: str) -> Any:
+    """An optional setting that may hold credentials: unset by default, never in ``repr``."""
+    return Field(default=None, validation_alias=name, description=about, repr=False)
 
 
 # An empty variable counts as unset, except where empty is itself a choice.
@@ -47,11 +54,9 @@ class GatewaySettings(BaseModel):
     api_url: str | None = _env(
         "FLASHBACK_API_URL", "The upstream's base URL; unset runs the local backend in-process.", default=None
     )
-    service_token: str | None = Field(
-        default=None,
-        validation_alias="FLASHBACK_API_TOKEN",
-        description="Token for callers that send none (with FLASHBACK_API_URL).",
-        repr=False,
+    service_token: str | None = _secret(
+        "FLASHBACK_API_TOKEN",
+        "Token for callers that send none (with FLASHBACK_API_URL).",
     )
     timeout_seconds: float = _env(
         "FLASHBACK_API_TIMEOUT", "Seconds per upstream call.", default=15.0, gt=0, le=300
@@ -167,6 +172,37 @@ class GatewaySettings(BaseModel):
         default=10.0,
         gt=0,
         le=600,
+    )
+
+    response_cache: bool = _env(
+        "FLASHBACK_RESPONSE_CACHE",
+        "Share upstream answers across requests for a few seconds (docs/gateway.md, the response cache).",
+        default=True,
+    )
+    cache_redis_url: str | None = _secret(
+        "FLASHBACK_CACHE_REDIS_URL",
+        "Redis that every worker and replica keeps the response cache in; unset keeps it in"
+        " each process's memory.",
+    )
+    cache_bytes: int = _env(
+        "FLASHBACK_CACHE_BYTES",
+        "Bytes of upstream answers the in-process response cache holds.",
+        default=64 * 1024 * 1024,
+        ge=1_048_576,
+        le=1 << 40,
+    )
+    cache_seconds: float = _env(
+        "FLASHBACK_CACHE_SECONDS",
+        "Seconds an answer without Cache-Control is served from the cache; 0 keeps only what the upstream"
+        " marks fresh.",
+        default=float(CACHE_SECONDS),
+        ge=0,
+        le=CACHE_MAX_SECONDS,
+    )
+    cache_secret: str | None = _secret(
+        "FLASHBACK_CACHE_SECRET",
+        "Key of the keyed hash that stands for callers in cache keys; unset, each process"
+        " makes one, or the first stores one in Redis for all.",
     )
 
     drain_seconds: float = _env(

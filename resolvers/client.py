@@ -31,7 +31,6 @@ from tenacity import (
 from resolvers.breaker import CircuitBreaker
 from resolvers.errors import (
     DeadlineExceeded,
-    MalformedBody,
     UpstreamStatus,
     UpstreamTimeout,
     UpstreamUnreachable,
@@ -52,14 +51,31 @@ class UpstreamCall:
     milliseconds: float
 
 
+@dataclass(frozen=True, slots=True)
+class UpstreamAnswer:
+    """A successful answer: its body as sent, and what it says about its own freshness."""
+
+    body: bytes
+    cache_control: str | None
+    age: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CacheLookup:
+    path: str
+    query: str
+    result: str  # resolvers.response_cache: hit, miss, coalesced or unavailable
+
+
 @dataclass(slots=True)
 class CallLog:
     """What one GraphQL request cost upstream; reported in ``extensions.upstream`` on request."""
 
     calls: list[UpstreamCall] = field(default_factory=list)
+    lookups: list[CacheLookup] = field(default_factory=list)
 
     def report(self) -> dict[str, object]:
-        return {
+        report: dict[str, object] = {
             "count": len(self.calls),
             "calls": [
                 {"path": c.path, "query": c.query, "status": c.status, "ms": round(c.milliseconds, 2)}
@@ -67,6 +83,15 @@ class CallLog:
             ],
             "totalMs": round(sum(c.milliseconds for c in self.calls), 2),
         }
+        if self.lookups:
+            results = [lookup.result for lookup in self.lookups]
+            report["cache"] = {
+                "hits": results.count("hit"),
+                "coalesced": results.count("coalesced"),
+                "misses": len(results) - results.count("hit") - results.count("coalesced"),
+                "lookups": [{"path": c.path, "query": c.query, "result": c.result} for c in self.lookups],
+            }
+        return report
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +150,8 @@ class UpstreamClient:
 
     async def get(
         self, request: RestRequest, authorization: str, log: CallLog, deadline: Deadline | None = None
-    ) -> object:
-        """The parsed JSON body of a successful answer; an ``UpstreamFailure`` otherwise."""
+    ) -> UpstreamAnswer:
+        """The body of a successful answer, as sent; an ``UpstreamFailure`` otherwise."""
 
         def wait(state: RetryCallState) -> float:
             failure = state.outcome.exception() if state.outcome else None
@@ -147,7 +172,7 @@ class UpstreamClient:
 
     async def _attempt(
         self, request: RestRequest, authorization: str, log: CallLog, deadline: Deadline | None
-    ) -> object:
+    ) -> UpstreamAnswer:
         budget = self.timeout if deadline is None else min(self.timeout, deadline.remaining())
         if budget <= 0:
             assert deadline is not None
@@ -185,7 +210,5 @@ class UpstreamClient:
             self.breaker.succeeded()
         if status >= 400:
             raise _status_failure(status, response.content, _retry_after(response.headers.get("retry-after")))
-        try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
-            raise MalformedBody("not JSON", status) from exc
+        headers = response.headers
+        return UpstreamAnswer(response.content, headers.get("cache-control"), headers.get("age"))

@@ -8,6 +8,7 @@ from resolvers.client import CallLog, Deadline, UpstreamClient
 from resolvers.entity_batch import EntitySeriesLoader
 from resolvers.errors import MissingCredentials
 from resolvers.loaders import UpstreamLoader
+from resolvers.response_cache import ResponseCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +40,16 @@ class RequestContext:
         request: object | None = None,
         max_calls: int | None = None,
         deadline_seconds: float | None = None,
+        cache: ResponseCache | None = None,
     ) -> RequestContext:
         """``entity_batching``: "auto" by the rule in resolvers.entity_batch, "never" or "always";
-        ``max_calls`` and ``deadline_seconds`` bound the request's upstream calls in number and time."""
+        ``max_calls`` and ``deadline_seconds`` bound the request's upstream calls in number and time;
+        ``cache``, when given, answers calls it holds and shares calls in flight."""
         log = CallLog()
         loaders = None
         if authorization is not None:
             deadline = None if deadline_seconds is None else Deadline.after(deadline_seconds)
-            upstream = UpstreamLoader(client, authorization, concurrency, log, max_calls, deadline)
+            upstream = UpstreamLoader(client, authorization, concurrency, log, max_calls, deadline, cache)
             loaders = Loaders(upstream, EntitySeriesLoader(upstream, entity_batching))
         return cls(loaders, report_upstream, log, request)
 

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from resolvers.errors import MalformedBody
-from resolvers.values import float_value, json_list, json_object, long_value, optional_text, text
+from resolvers.values import (
+    float_value,
+    json_document,
+    json_list,
+    json_object,
+    long_value,
+    optional_text,
+    text,
+)
 
 
 def _instant(ts: int) -> datetime.datetime:
@@ -41,7 +49,7 @@ def _data(body: object, key: str = "data") -> Sequence[Mapping[str, Any]]:
     return [json_object(row, key) for row in json_list(envelope.get(key), key)]
 
 
-def parse_storage_records(body: object) -> list[StorageRecord]:
+def parse_storage_records(body: bytes) -> list[StorageRecord]:
     return [
         StorageRecord(
             ts=long_value(row.get("timestamp"), "timestamp"),
@@ -54,7 +62,7 @@ def parse_storage_records(body: object) -> list[StorageRecord]:
             latency_ms=float_value(row.get("latency_ms"), "latency_ms"),
             raw=row,
         )
-        for row in _data(body)
+        for row in _data(json_document(body))
     ]
 
 
@@ -105,9 +113,9 @@ _AI_LONGS = (
 )
 
 
-def parse_ai_records(body: object) -> list[AiRecord]:
+def parse_ai_records(body: bytes) -> list[AiRecord]:
     records = []
-    for row in _data(body):
+    for row in _data(json_document(body)):
         longs = {field: long_value(row.get(wire), wire) for field, wire in _AI_LONGS}
         records.append(
             AiRecord(
@@ -154,14 +162,14 @@ _CONFIG_LONGS = (
 )
 
 
-def parse_ai_config_totals(body: object) -> list[AiConfigTotals]:
+def parse_ai_config_totals(body: bytes) -> list[AiConfigTotals]:
     return [
         AiConfigTotals(
             ai_config_id=text(row.get("aiLlmId"), "aiLlmId"),
             raw=row,
             **{field: long_value(row.get(wire), wire) for field, wire in _CONFIG_LONGS},
         )
-        for row in _data(body, "stats")
+        for row in _data(json_document(body), "stats")
     ]
 
 
@@ -189,14 +197,15 @@ def _credit_month(row: Mapping[str, Any], month: datetime.datetime | None) -> Cr
     )
 
 
-def parse_credit_histogram(body: object) -> CreditHistogram:
+def parse_credit_histogram(body: bytes) -> CreditHistogram:
+    document = json_document(body)
     months = []
-    for row in _data(body):
+    for row in _data(document):
         written = text(row.get("month"), "month")
         try:
             month = datetime.datetime.fromisoformat(written)  # Python 3.11 reads a trailing Z itself
         except ValueError as exc:
             raise MalformedBody("month is not an ISO date") from exc
         months.append(_credit_month(row, month))
-    totals = json_object(json_object(body, "body").get("totals"), "totals")
+    totals = json_object(json_object(document, "body").get("totals"), "totals")
     return CreditHistogram(months, _credit_month(totals, None))

@@ -23,11 +23,12 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from resolvers.client import CallLog, Deadline, UpstreamClient
+from resolvers.client import CacheLookup, CallLog, Deadline, UpstreamClient
 from resolvers.errors import CallBudgetExceeded
 from resolvers.requests import RestRequest
+from resolvers.response_cache import MISS, Fetched, ResponseCache, freshness
 
-Parser = Callable[[object], Any]
+Parser = Callable[[bytes], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +53,10 @@ class UpstreamLoader:
         log: CallLog,
         max_calls: int | None = None,
         deadline: Deadline | None = None,
+        cache: ResponseCache | None = None,
     ) -> None:
         self.client = client
+        self.cache = cache
         self.authorization = authorization
         self.log = log
         self.max_calls = max_calls
@@ -82,5 +85,20 @@ class UpstreamLoader:
             raise CallBudgetExceeded(self.max_calls)
         self.calls += 1
         async with self._slots:
-            body = await self.client.get(key.request, key.credentials, self.log, self.deadline)
-        return key.parser(body)
+            if self.cache is None:
+                answer = await self.client.get(key.request, key.credentials, self.log, self.deadline)
+                return key.parser(answer.body)
+            cache = self.cache
+
+            async def call() -> Fetched:
+                answer = await self.client.get(key.request, key.credentials, self.log, self.deadline)
+                return Fetched(
+                    answer.body, freshness(answer.cache_control, answer.age, cache.default_seconds)
+                )
+
+            result = MISS  # what a lookup that ends in a failure counts as
+            try:
+                value, result = await cache.fetch(key.credentials, key.request.target, call, key.parser)
+            finally:
+                self.log.lookups.append(CacheLookup(key.request.path, key.request.query, result))
+            return value

@@ -1,80 +1,127 @@
-"""V2 bodies turned into typed values once, at the boundary.
+"""V2 bodies decoded straight into typed values, checked while they are parsed.
 
-Series arrive as rows of ``{ts, metric...}`` objects; they are kept as one list per metric
-(columns), checked once here, because both GraphQL forms are cheap to build from columns and
-the chart form hands them out as they are. Enumerations in ``meta`` are checked here too, so the
-GraphQL types above can use every value as it is.
+msgspec decodes each body against a type built from the contract (``Long`` counts, epoch seconds,
+numbers, strings, required and optional fields), in C, in one pass: a count beyond 64 bits, a
+number where a string belongs or a missing field is refused while parsing, and the refusal names
+the field (``MalformedBody``). Only the enumerations in ``meta`` are checked afterwards.
+
+A series keeps its decoded points; ``Columns`` turns them into one list per field the first time
+a field asks (the chart form and the summaries), so neither form pays for the other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from resolvers import resources
 from resolvers.errors import MalformedBody
 from resolvers.requests import OPTIONAL_USER_TOTALS, Dimension
 from resolvers.resources import Domain, Metric
-from resolvers.values import (
-    LONG_MAX,
-    LONG_MIN,
-    Number,
-    float_value,
-    json_list,
-    json_object,
-    long_value,
-    one_of,
-    optional_text,
-    text,
-)
+from resolvers.values import LONG_MAX, LONG_MIN, Number, one_of
+
+Long = Annotated[int, msgspec.Meta(ge=LONG_MIN, le=LONG_MAX)]
+EpochSecond = Annotated[int, msgspec.Meta(ge=0, le=LONG_MAX)]
 
 
-@dataclass(frozen=True, slots=True)
+def refusal(failure: msgspec.DecodeError) -> MalformedBody:
+    """msgspec's ``Expected `int`, got `str` - at `$.series[0].violations``` as ``series[0].violations:
+    expected `int`, got `str```: the field first, so an operator sees what broke."""
+    if not isinstance(failure, msgspec.ValidationError):
+        return MalformedBody("not JSON")
+    problem, _, where = str(failure).partition(" - at `$")
+    place = where.rstrip("`").lstrip(".") or "body"
+    return MalformedBody(f"{place}: {problem[:1].lower()}{problem[1:]}")
+
+
 class Columns:
-    """A series as one list per field: ``ts`` first, then the metrics in contract order."""
+    """A series as one sequence per field (``ts`` first, then the metrics in contract order), made
+    from the decoded points when first read and kept."""
 
-    ts: list[int]
-    values: dict[str, list[Number]]
+    __slots__ = ("_columns", "names", "points")
+
+    def __init__(self, points: Sequence[Any], names: Sequence[str]) -> None:
+        self.points = points
+        self.names = tuple(names)
+        self._columns: dict[str, Sequence[Number]] | None = None
+
+    def _all(self) -> dict[str, Sequence[Number]]:
+        if self._columns is None:
+            # One C-level pass per point (astuple) and one transposition (zip): no Python per value.
+            transposed = zip(*map(msgspec.structs.astuple, self.points), strict=True)
+            columns = dict(zip(self.names, transposed, strict=False))
+            self._columns = {name: columns.get(name, ()) for name in self.names}
+        return self._columns
+
+    @property
+    def ts(self) -> Sequence[int]:
+        return self._all()["ts"]  # type: ignore[return-value]  # epoch seconds, checked at decoding
+
+    @property
+    def values(self) -> dict[str, Sequence[Number]]:
+        columns = self._all()
+        return {name: columns[name] for name in self.names[1:]}
 
     def __len__(self) -> int:
-        return len(self.ts)
+        return len(self.points)
 
 
-_INT = {int}
-_NUMBER = {int, float}
+def _list_of(item: Any) -> Any:
+    """``list[item]`` for a type made at run time (the decoders are built from the metric table)."""
+    return list[item]
 
 
-def _kinds(column: list[Any]) -> set[type]:
-    # One pass in C (map + set) rather than a Python loop: this check runs over every value.
-    return set(map(type, column))
+def _wire(metric: Metric) -> Any:
+    return float if metric.fractional else Long
 
 
-def parse_columns(rows: object, metrics: Sequence[Metric], name: str) -> Columns:
-    points = json_list(rows, name)
-    try:
-        ts = [point["ts"] for point in points]
-        values = {m.name: [point[m.name] for point in points] for m in metrics}
-    except KeyError as exc:
-        raise MalformedBody(f"a point of {name} lacks {exc.args[0]}") from exc
-    except TypeError as exc:
-        raise MalformedBody(f"a point of {name} is not an object") from exc
-    if not _kinds(ts) <= _INT or (ts and not (min(ts) >= 0 and max(ts) <= LONG_MAX)):
-        raise MalformedBody(f"{name}.ts is not an epoch second")
-    for metric in metrics:
-        column = values[metric.name]
-        kinds = _kinds(column)
-        if metric.fractional:
-            if not kinds <= _NUMBER:
-                raise MalformedBody(f"{name}.{metric.name} is not a number")
-            if int in kinds:
-                values[metric.name] = [float(v) for v in column]
-        elif not kinds <= _INT:
-            values[metric.name] = [long_value(v, f"{name}.{metric.name}") for v in column]
-        elif column and not (min(column) >= LONG_MIN and max(column) <= LONG_MAX):
-            raise MalformedBody(f"{name}.{metric.name} does not fit in 64 bits")
-    return Columns(ts, values)
+@functools.cache
+def point_type(metrics: tuple[Metric, ...]) -> type[msgspec.Struct]:
+    """One bucket of a series: ``ts`` and the metrics, in contract order."""
+    fields = [("ts", EpochSecond), *((m.name, _wire(m)) for m in metrics)]
+    return msgspec.defstruct("Point", fields, frozen=True, gc=False)
+
+
+class _WireFilter(msgspec.Struct, frozen=True, kw_only=True):
+    type: str | None = None
+    id: str | None = None
+
+
+class _WireMeta(msgspec.Struct, frozen=True, kw_only=True):
+    start: Long
+    end: Long
+    scope: str
+    scopeId: str | None = None
+    window: str | None = None
+    timeBucketSize: str | None = None
+    resourceFilter: _WireFilter | None = None
+
+
+class _WireBreakdownMeta(_WireMeta, frozen=True, kw_only=True):
+    breakdownBy: str
+    includesSeries: Any = False
+    limit: Long
+    offset: Long
+    totalEntities: Long
+
+
+class _WireSummary(msgspec.Struct, frozen=True):
+    total: float
+    avg: float
+    stdDev: float
+    min: float
+    max: float
+    p10: float
+    p50: float
+    p90: float
+
+
+class _WireBreakdownSummary(msgspec.Struct, frozen=True):
+    total: Long
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,29 +138,19 @@ class Meta:
     filter_id: str | None
 
 
-def _meta(body: Mapping[str, Any]) -> Meta:
-    meta = json_object(body.get("meta"), "meta")
-    resource = meta.get("resourceFilter")
-    resource = json_object(resource, "meta.resourceFilter") if resource is not None else {}
-    scope = one_of(text(meta.get("scope"), "meta.scope"), resources.SCOPES, "meta.scope")
+def _meta(wire: _WireMeta) -> Meta:
+    resource = wire.resourceFilter or _WireFilter()
+    scope = one_of(wire.scope, resources.SCOPES, "meta.scope")
     assert scope is not None
     return Meta(
-        start=long_value(meta.get("start"), "meta.start"),
-        end=long_value(meta.get("end"), "meta.end"),
+        start=wire.start,
+        end=wire.end,
         scope=scope,
-        scope_id=optional_text(meta.get("scopeId"), "meta.scopeId"),
-        window=one_of(optional_text(meta.get("window"), "meta.window"), resources.WINDOWS, "meta.window"),
-        bucket_size=one_of(
-            optional_text(meta.get("timeBucketSize"), "meta.timeBucketSize"),
-            resources.BUCKET_SIZES,
-            "meta.timeBucketSize",
-        ),
-        filter_type=one_of(
-            optional_text(resource.get("type"), "meta.resourceFilter.type"),
-            resources.RESOURCE_FILTER_TYPES,
-            "meta.resourceFilter.type",
-        ),
-        filter_id=optional_text(resource.get("id"), "meta.resourceFilter.id"),
+        scope_id=wire.scopeId,
+        window=one_of(wire.window, resources.WINDOWS, "meta.window"),
+        bucket_size=one_of(wire.timeBucketSize, resources.BUCKET_SIZES, "meta.timeBucketSize"),
+        filter_type=one_of(resource.type, resources.RESOURCE_FILTER_TYPES, "meta.resourceFilter.type"),
+        filter_id=resource.id,
     )
 
 
@@ -129,12 +166,6 @@ class Summary:
     p90: float
 
 
-def _summary(value: object) -> Summary:
-    summary = json_object(value, "summary")
-    keys = ("total", "avg", "stdDev", "min", "max", "p10", "p50", "p90")
-    return Summary(*(float_value(summary.get(k), f"summary.{k}") for k in keys))
-
-
 @dataclass(frozen=True, slots=True)
 class SeriesPayload:
     meta: Meta
@@ -142,17 +173,35 @@ class SeriesPayload:
     columns: Columns
 
 
-def parse_series(body: object, metrics: Sequence[Metric]) -> SeriesPayload:
-    envelope = json_object(body, "body")
+def _decode(decoder: msgspec.json.Decoder[Any], body: bytes) -> Any:
+    try:
+        return decoder.decode(body)
+    except msgspec.DecodeError as failure:
+        raise refusal(failure) from None
+
+
+@functools.cache
+def _series_decoder(metrics: tuple[Metric, ...]) -> msgspec.json.Decoder[Any]:
+    envelope = msgspec.defstruct(
+        "SeriesBody",
+        [("meta", _WireMeta), ("summary", _WireSummary), ("series", _list_of(point_type(metrics)))],
+        frozen=True,
+    )
+    return msgspec.json.Decoder(envelope)
+
+
+def parse_series(body: bytes, metrics: tuple[Metric, ...]) -> SeriesPayload:
+    wire = _decode(_series_decoder(metrics), body)
+    s = wire.summary
     return SeriesPayload(
-        _meta(envelope),
-        _summary(envelope.get("summary")),
-        parse_columns(envelope.get("series"), metrics, "series"),
+        _meta(wire.meta),
+        Summary(s.total, s.avg, s.stdDev, s.min, s.max, s.p10, s.p50, s.p90),
+        Columns(wire.series, ("ts", *(m.name for m in metrics))),
     )
 
 
-def series_parser(domain: Domain) -> partial[SeriesPayload]:
-    return partial(parse_series, metrics=domain.metrics)
+def series_parser(domain: Domain) -> Callable[[bytes], SeriesPayload]:
+    return functools.partial(parse_series, metrics=tuple(domain.metrics))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,67 +230,91 @@ class BreakdownPayload:
     entities: list[Entity]
 
 
-def _totals(value: object, metrics: Sequence[Metric], name: str) -> dict[str, Number | None]:
-    totals = json_object(value, name)
-    parsed: dict[str, Number | None] = {}
-    for metric in metrics:
-        raw = totals.get(metric.name)
-        key = f"{name}.{metric.name}"
-        parsed[metric.name] = float_value(raw, key) if metric.fractional else long_value(raw, key)
-    for optional in OPTIONAL_USER_TOTALS:
-        if optional in totals:
-            raw = totals[optional]
-            parsed[optional] = None if raw is None else long_value(raw, f"{name}.{optional}")
-    return parsed
+@functools.cache
+def _breakdown_decoder(
+    metrics: tuple[Metric, ...], extra_totals: tuple[Metric, ...], fields: tuple[str, ...]
+) -> msgspec.json.Decoder[Any]:
+    """The decoder of one breakdown resource: its entities' metrics, extra totals and fields."""
+    totals = msgspec.defstruct(
+        "Totals",
+        [
+            *((m.name, _wire(m)) for m in (*metrics, *extra_totals)),
+            *((name, Long | None | msgspec.UnsetType, msgspec.UNSET) for name in OPTIONAL_USER_TOTALS),
+        ],
+        frozen=True,
+        kw_only=True,
+    )
+    entity = msgspec.defstruct(
+        "Entity",
+        [
+            ("entityId", str),
+            ("totals", totals),
+            *((name, str) for name in fields),
+            ("entityName", str | None, None),
+            ("series", _list_of(point_type(metrics)) | None, None),
+        ],
+        frozen=True,
+        kw_only=True,
+    )
+    envelope = msgspec.defstruct(
+        "BreakdownBody",
+        [("meta", _WireBreakdownMeta), ("summary", _WireBreakdownSummary), ("entities", _list_of(entity))],
+        frozen=True,
+    )
+    return msgspec.json.Decoder(envelope)
 
 
-def breakdown_parser(dimension: Dimension, series: bool) -> partial[BreakdownPayload]:
+def breakdown_parser(dimension: Dimension, series: bool) -> Callable[[bytes], BreakdownPayload]:
     """The parser of one breakdown resource: the domain's entity metrics plus the dimension's extras.
 
     With ``series`` every entity must carry its series: the upstream was asked for them."""
-    return partial(
+    return functools.partial(
         parse_breakdown,
-        metrics=resources.domain(dimension.domain).entity_metrics,
-        extra_totals=dimension.extra_totals,
-        fields=dimension.fields,
+        metrics=tuple(resources.domain(dimension.domain).entity_metrics),
+        extra_totals=tuple(dimension.extra_totals),
+        fields=tuple(dimension.fields),
         series=series,
     )
 
 
 def parse_breakdown(
-    body: object,
-    metrics: Sequence[Metric],
-    extra_totals: Sequence[Metric] = (),
-    fields: Sequence[str] = (),
+    body: bytes,
+    metrics: tuple[Metric, ...],
+    extra_totals: tuple[Metric, ...] = (),
+    fields: tuple[str, ...] = (),
     series: bool = False,
 ) -> BreakdownPayload:
-    envelope = json_object(body, "body")
-    meta = json_object(envelope.get("meta"), "meta")
+    wire = _decode(_breakdown_decoder(metrics, extra_totals, fields), body)
+    names = ("ts", *(m.name for m in metrics))
+    totals_names = [m.name for m in (*metrics, *extra_totals)]
     entities = []
-    for index, raw in enumerate(json_list(envelope.get("entities"), "entities")):
-        entity = json_object(raw, f"entities[{index}]")
-        rows = entity.get("series")
-        if rows is None and series:
+    for index, raw in enumerate(wire.entities):
+        if raw.series is None and series:
             raise MalformedBody(f"entities[{index}] has no series")
+        totals: dict[str, Number | None] = {name: getattr(raw.totals, name) for name in totals_names}
+        for optional in OPTIONAL_USER_TOTALS:
+            value = getattr(raw.totals, optional)
+            if value is not msgspec.UNSET:
+                totals[optional] = value
         entities.append(
             Entity(
-                id=text(entity.get("entityId"), "entityId"),
-                name=optional_text(entity.get("entityName"), "entityName"),
-                totals=_totals(entity.get("totals"), (*metrics, *extra_totals), "totals"),
-                extra={f: text(entity.get(f), f) for f in fields},
-                columns=None if rows is None else parse_columns(rows, metrics, "entities.series"),
+                id=raw.entityId,
+                name=raw.entityName,
+                totals=totals,
+                extra={name: getattr(raw, name) for name in fields},
+                columns=None if raw.series is None else Columns(raw.series, names),
             )
         )
-    summary = json_object(envelope.get("summary"), "summary")
+    meta = wire.meta
     return BreakdownPayload(
         BreakdownMeta(
-            meta=_meta(envelope),
-            by=text(meta.get("breakdownBy"), "meta.breakdownBy"),
-            includes_series=bool(meta.get("includesSeries")),
-            limit=long_value(meta.get("limit"), "meta.limit"),
-            offset=long_value(meta.get("offset"), "meta.offset"),
-            total_entities=long_value(meta.get("totalEntities"), "meta.totalEntities"),
+            meta=_meta(meta),
+            by=meta.breakdownBy,
+            includes_series=bool(meta.includesSeries),
+            limit=meta.limit,
+            offset=meta.offset,
+            total_entities=meta.totalEntities,
         ),
-        total=long_value(summary.get("total"), "summary.total"),
+        total=wire.summary.total,
         entities=entities,
     )

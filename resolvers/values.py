@@ -8,6 +8,8 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from resolvers.errors import MalformedBody
 
 Number = int | float
@@ -15,6 +17,14 @@ _INTEGER = re.compile(r"-?\d+")
 
 
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
+
+
+def json_document(body: bytes) -> object:
+    """The JSON document of an upstream body; ``MalformedBody`` when it is not JSON."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedBody("not JSON") from exc
 
 
 def long_value(value: object, name: str) -> int:

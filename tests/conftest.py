@@ -127,8 +127,10 @@ def other_org(backend_app: Starlette) -> Any:
 
 @pytest.fixture(scope=shared)
 def gateway(backend_app: Starlette) -> Iterator[Gateway]:
-    """The gateway in-process over the session's backend (no port on either side)."""
-    app = create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app))
+    """The gateway in-process over the session's backend (no port on either side). The response cache
+    is off: every request reaches the upstream, so tests can count its calls (test_response_cache.py
+    covers the cache, and that it changes no answer)."""
+    app = create_app(GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend_app))
     client = Gateway(app)
     yield client
     client.close()
@@ -139,7 +141,7 @@ def per_entity(backend_app: Starlette) -> Iterator[Gateway]:
     """The gateway with entity batching off: one scoped call per federated entity, the reference answer."""
     client = Gateway(
         create_app(
-            GatewaySettings(entity_batching="never", max_upstream_calls=500),
+            GatewaySettings(entity_batching="never", max_upstream_calls=500, response_cache=False),
             transport=httpx.ASGITransport(app=backend_app),
         )
     )

@@ -1,0 +1,108 @@
+"""Where the response cache keeps upstream bodies: this process's memory, or a Redis server that
+every worker and replica shares.
+
+Both keep bytes under a string key for a number of seconds. Neither knows what the key means; the
+keying and the rules of freshness are ``resolvers.response_cache``'s.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Protocol
+
+import redis.asyncio
+
+SECRET_KEY = "flashback:cache:secret"
+
+
+class CacheStore(Protocol):
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def put(self, key: str, body: bytes, seconds: float) -> None: ...
+
+    async def secret(self) -> bytes:
+        """The key of the callers' keyed hash: every process sharing this store must use the same."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryStore:
+    """Least recently used first out, bounded by the bytes of its keys and bodies.
+
+    A body larger than a quarter of the bound is not kept: one answer may not empty the cache."""
+
+    def __init__(self, max_bytes: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._secret = secrets.token_bytes(32)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def get(self, key: str) -> bytes | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        expires, body = entry
+        if expires <= self._clock():
+            self._forget(key)
+            return None
+        self._entries.move_to_end(key)
+        return body
+
+    async def put(self, key: str, body: bytes, seconds: float) -> None:
+        size = len(key) + len(body)
+        if size > self.max_bytes // 4:
+            return
+        if key in self._entries:
+            self._forget(key)
+        self._entries[key] = (self._clock() + seconds, body)
+        self.used += size
+        while self.used > self.max_bytes:
+            self._forget(next(iter(self._entries)))
+
+    def _forget(self, key: str) -> None:
+        _, body = self._entries.pop(key)
+        self.used -= len(key) + len(body)
+
+    async def secret(self) -> bytes:
+        return self._secret
+
+    async def close(self) -> None:
+        self._entries.clear()
+        self.used = 0
+
+
+class RedisStore:
+    """A Redis server shared by every gateway process; entries expire in Redis itself (``PX``).
+
+    Calls wait at most ``timeout`` seconds: a slow or absent Redis costs a miss, not the request."""
+
+    def __init__(self, url: str, timeout: float = 0.25) -> None:
+        self.client = redis.asyncio.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry_on_timeout=False
+        )
+
+    async def get(self, key: str) -> bytes | None:
+        body = await self.client.get(key)
+        return body if isinstance(body, bytes) else None
+
+    async def put(self, key: str, body: bytes, seconds: float) -> None:
+        await self.client.set(key, body, px=max(1, int(seconds * 1000)))
+
+    async def secret(self) -> bytes:
+        """The first process to ask stores a random one; every later one reads it."""
+        await self.client.set(SECRET_KEY, secrets.token_bytes(32), nx=True)
+        stored = await self.client.get(SECRET_KEY)
+        if not isinstance(stored, bytes):
+            raise ConnectionError("the cache secret vanished from Redis")
+        return stored
+
+    async def close(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,334 @@
+"""The response cache: many users watch the same dashboards, so an upstream answer is shared for a
+few seconds across requests, workers and replicas, and never across credentials.
+
+Each test runs the gateway over the local backend behind a transport that counts the calls that
+really reach it; the gateway's own report (``extensions.upstream``) says where each answer came from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import redis
+from starlette.applications import Starlette
+
+from gql.app import create_app
+from gql.settings import GatewaySettings
+from local_backend.settings import BackendSettings
+from resolvers.cache_stores import MemoryStore
+from tests.conftest import PINNED_NOW
+from tests.gateway import Gateway, Result
+from tests.redis_server import redis_server
+from tests.servers import free_port, wait_until_healthy
+from tests.test_every_field import BREAKDOWNS, TIME_SERIES, _query, _type_of, selection
+from tests.test_metrics import moved, scrape
+
+SMALL = "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"
+DASHBOARD = (
+    "{ stats(window: LAST_7D) { ai { timeSeries { summary { total } } byModel: breakdown(by: MODELS, limit: 5)"
+    " { entities { entityId totals { requests } } } } storage { timeSeries { columns { ts uplBytes } } } } }"
+)
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """The local backend, counting the calls that reach it; it may answer slowly, add headers, or
+    send a broken body."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.calls = 0
+        self.delay = 0.0
+        self.headers: dict[str, str] = {}
+        self.broken = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        response = await self.inner.handle_async_request(request)
+        content = await response.aread()
+        if self.broken and response.status_code == 200:
+            content = content.replace(b'"total"', b'"t0tal"')
+        return httpx.Response(
+            response.status_code, headers={**response.headers, **self.headers}, content=content
+        )
+
+
+@pytest.fixture
+def counting(backend_app: Starlette) -> CountingTransport:
+    return CountingTransport(backend_app)
+
+
+@pytest.fixture
+def cached(counting: CountingTransport) -> Iterator[Gateway]:
+    client = Gateway(create_app(GatewaySettings(), transport=counting))
+    yield client
+    client.close()
+
+
+def _cache(result: Result) -> dict[str, Any]:
+    report: dict[str, Any] = result.upstream.get("cache", {})
+    return report
+
+
+def test_a_repeated_request_is_answered_from_the_cache_and_says_so(
+    cached: Gateway, counting: CountingTransport
+) -> None:
+    first = cached.query(SMALL)
+    second = cached.query(SMALL)
+    assert not first.errors and second.data == first.data
+    assert counting.calls == 1
+    assert first.upstream["count"] == 1 and _cache(first)["misses"] == 1 and _cache(first)["hits"] == 0
+    assert second.upstream["count"] == 0 and _cache(second)["hits"] == 1 and _cache(second)["misses"] == 0
+    (lookup,) = _cache(second)["lookups"]
+    assert (lookup["path"], lookup["result"]) == ("/v2/stats/ai", "hit")
+
+
+def _every_field_queries() -> list[str]:
+    queries = []
+    for field, domain_name in TIME_SERIES:
+        name = "tokens" if domain_name == "policyTokens" else "timeSeries"
+        queries.append(_query(field, f"{name} {{ {selection(_type_of(_type_of('Stats', field), name))} }}"))
+    for field, _, call in BREAKDOWNS:
+        breakdown_type = _type_of(_type_of("Stats", field), call.split("(")[0])
+        queries.append(_query(field, f"page: {call} {{ {selection(breakdown_type)} }}"))
+    return queries
+
+
+EVERY_FIELD = _every_field_queries()
+
+
+@pytest.mark.parametrize("query", EVERY_FIELD, ids=range(len(EVERY_FIELD)))
+def test_answers_from_the_cache_equal_answers_without_it(
+    cached: Gateway, gateway: Gateway, counting: CountingTransport, query: str
+) -> None:
+    """Every field of every series and breakdown: a miss, then a hit, then the cache off."""
+    missed, hit, uncached = cached.query(query), cached.query(query), gateway.query(query)
+    assert not uncached.errors, uncached.errors
+    assert missed.data == hit.data == uncached.data
+    assert missed.errors == hit.errors == []
+    assert hit.upstream["count"] == 0 and _cache(hit)["hits"] == len(_cache(hit)["lookups"]) >= 1
+    assert "cache" not in uncached.upstream, "with the cache off, nothing is looked up"
+
+
+def _same_query_as(tokens: list[str], client: Gateway) -> list[Result]:
+    return [client.query(DASHBOARD, token=token) for token in tokens]
+
+
+def test_an_answer_is_never_served_to_other_credentials(cached: Gateway, counting: CountingTransport) -> None:
+    mine, again, theirs, limited = _same_query_as(
+        ["demo", "demo", "demo-other-org", "demo-workspace-only"], cached
+    )
+    assert again.data == mine.data and again.upstream["count"] == 0
+    # Another organization's token: every call goes upstream again, and its numbers are its own.
+    assert theirs.upstream["count"] == mine.upstream["count"] and _cache(theirs)["hits"] == 0
+    assert theirs.data != mine.data
+    # A token limited to one workspace may not read the org: it is refused, not served the cached org.
+    assert _cache(limited)["hits"] == 0
+    assert set(limited.codes().values()) == {"FORBIDDEN"}, limited.errors
+
+
+def test_concurrent_identical_requests_share_one_upstream_call(
+    cached: Gateway, counting: CountingTransport
+) -> None:
+    counting.delay = 0.3
+    results = cached.gather(*[(SMALL, "demo")] * 4)
+    assert counting.calls == 1
+    assert all(r.data == results[0].data and not r.errors for r in results)
+    sources = sorted(lookup["result"] for r in results for lookup in _cache(r)["lookups"])
+    assert sources == ["coalesced", "coalesced", "coalesced", "miss"]
+
+
+def test_concurrent_requests_of_other_credentials_do_not_share_a_call(
+    cached: Gateway, counting: CountingTransport
+) -> None:
+    counting.delay = 0.3
+    mine, theirs = cached.gather((SMALL, "demo"), (SMALL, "demo-other-org"))
+    assert counting.calls == 2 and mine.data != theirs.data
+
+
+@pytest.mark.parametrize(
+    ("cache_control", "cache_seconds", "kept"),
+    [
+        (None, 15.0, True),
+        (None, 0.0, False),
+        ("max-age=60", 0.0, True),
+        ("private, max-age=60", 0.0, True),
+        ("public, s-maxage=60, max-age=0", 0.0, True),
+        ("no-store", 15.0, False),
+        ("no-cache", 15.0, False),
+        ("max-age=0", 15.0, False),
+    ],
+)
+def test_the_upstream_cache_control_decides_how_long_an_answer_is_kept(
+    counting: CountingTransport, cache_control: str | None, cache_seconds: float, kept: bool
+) -> None:
+    if cache_control is not None:
+        counting.headers["cache-control"] = cache_control
+    client = Gateway(create_app(GatewaySettings(cache_seconds=cache_seconds), transport=counting))
+    try:
+        client.query(SMALL)
+        second = client.query(SMALL)
+    finally:
+        client.close()
+    assert counting.calls == (1 if kept else 2)
+    assert _cache(second)["hits"] == (1 if kept else 0)
+
+
+def test_an_answer_expires_after_its_max_age_less_its_age(counting: CountingTransport) -> None:
+    counting.headers.update({"cache-control": "max-age=3", "age": "2"})
+    client = Gateway(create_app(GatewaySettings(), transport=counting))
+    try:
+        client.query(SMALL)
+        assert client.query(SMALL).upstream["count"] == 0
+        time.sleep(1.1)
+        assert client.query(SMALL).upstream["count"] == 1
+    finally:
+        client.close()
+
+
+def test_a_malformed_answer_is_not_kept(cached: Gateway, counting: CountingTransport) -> None:
+    counting.broken = True
+    first = cached.query(SMALL)
+    assert first.codes() == {"stats.ai.timeSeries": "UPSTREAM_ERROR"}
+    counting.broken = False
+    second = cached.query(SMALL)
+    assert not second.errors and counting.calls == 2 and _cache(second)["hits"] == 0
+
+
+def test_the_cache_can_be_turned_off(counting: CountingTransport) -> None:
+    client = Gateway(create_app(GatewaySettings(response_cache=False), transport=counting))
+    try:
+        first, second = client.query(SMALL), client.query(SMALL)
+    finally:
+        client.close()
+    assert counting.calls == 2 and first.data == second.data
+    assert "cache" not in second.upstream
+
+
+def test_hits_and_misses_are_counted_in_the_metrics(cached: Gateway) -> None:
+    before = scrape(cached._runner.run(cached._client.get("/metrics")))
+    cached.query(SMALL)
+    cached.query(SMALL)
+    cached.query(SMALL)
+    after = scrape(cached._runner.run(cached._client.get("/metrics")))
+    name = "flashback_response_cache_lookups_total"
+    assert (moved(before, after, name, result="miss"), moved(before, after, name, result="hit")) == (1, 2)
+
+
+def test_the_in_process_cache_holds_at_most_its_bytes_and_drops_the_least_recently_used() -> None:
+    store = MemoryStore(max_bytes=4_000)
+
+    async def run() -> None:
+        for index in range(10):
+            await store.put(f"k{index}", bytes(900), 60)
+            assert store.used <= 4_000
+            await store.get("k0")  # k0 is read after every write: it stays
+        assert await store.get("k0") is not None and await store.get("k1") is None
+        assert await store.get("k9") is not None
+        await store.put("huge", bytes(1_001), 60)  # more than a quarter of the bound: not kept
+        assert await store.get("huge") is None
+
+    asyncio.run(run())
+    assert len(store) == 4
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+def _on_redis(transport: httpx.AsyncBaseTransport, url: str) -> Gateway:
+    return Gateway(create_app(GatewaySettings(cache_redis_url=url), transport=transport))
+
+
+def test_two_gateways_on_one_redis_share_an_answer_and_no_credentials(
+    counting: CountingTransport, redis_url: str
+) -> None:
+    redis.Redis.from_url(redis_url).flushdb()
+    first, second = _on_redis(counting, redis_url), _on_redis(counting, redis_url)
+    try:
+        missed = first.query(DASHBOARD)
+        hit = second.query(DASHBOARD)
+        theirs = second.query(DASHBOARD, token="demo-other-org")
+    finally:
+        first.close()
+        second.close()
+    assert not missed.errors and hit.data == missed.data
+    assert hit.upstream["count"] == 0 and _cache(hit)["hits"] == len(_cache(hit)["lookups"])
+    assert _cache(theirs)["hits"] == 0 and theirs.data != missed.data
+    keys = [key.decode() for key in redis.Redis.from_url(redis_url).scan_iter("flashback:v1:*")]
+    assert keys and not any("demo" in key or "Bearer" in key for key in keys), keys
+
+
+def test_a_redis_that_goes_away_costs_the_cache_not_the_answer(counting: CountingTransport) -> None:
+    with redis_server() as url:
+        client = _on_redis(counting, url)
+        client.query(SMALL)
+    try:
+        started = time.monotonic()
+        answered = client.query(SMALL)
+        took = time.monotonic() - started
+    finally:
+        client.close()
+    assert not answered.errors and answered.upstream["count"] == 1
+    assert [lookup["result"] for lookup in _cache(answered)["lookups"]] == ["unavailable"]
+    assert took < 5
+
+
+def _serve(port: int, redis_url: str, settings: BackendSettings) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "FLASHBACK_GQL_PORT": str(port),
+        "FLASHBACK_CACHE_REDIS_URL": redis_url,
+        "FLASHBACK_BACKEND_NOW": PINNED_NOW,
+        "FLASHBACK_BACKEND_DB": str(settings.db_path),
+    }
+    env.pop("FLASHBACK_API_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "gql.cli", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+@pytest.mark.slow
+def test_two_gateway_processes_on_one_real_redis_share_a_hit(
+    settings: BackendSettings, redis_url: str
+) -> None:
+    redis.Redis.from_url(redis_url).flushdb()
+    ports = [free_port(), free_port()]
+    processes = [_serve(port, redis_url, settings) for port in ports]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            wait_until_healthy(f"http://127.0.0.1:{port}", process, 120)
+        answers = [
+            httpx.post(
+                f"http://127.0.0.1:{port}/graphql",
+                json={"query": DASHBOARD},
+                headers={"X-Upstream-Report": "1"},
+                timeout=60,
+            ).json()
+            for port in ports
+        ]
+    finally:
+        for process in processes:
+            process.terminate()
+            process.communicate(timeout=30)
+    first, second = (answer["extensions"]["upstream"] for answer in answers)
+    assert answers[0]["data"] == answers[1]["data"] and "errors" not in answers[1]
+    assert first["count"] >= 1 and first["cache"]["hits"] == 0
+    assert second["count"] == 0 and second["cache"]["hits"] == len(second["cache"]["lookups"])
+    assert orjson.dumps(answers[0]["data"]) == orjson.dumps(answers[1]["data"])
