@@ -62,12 +62,12 @@ def main() -> None:
 
         repos = asyncio.run(repo_ids())
         per_entity = create_app(
-            GatewaySettings(entity_batching="never", max_upstream_calls=500),
+            GatewaySettings(entity_batching="never", max_upstream_calls=500, response_cache=False),
             transport=httpx.ASGITransport(app=backend),
         )
-        auto = create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend))
+        auto = create_app(GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend))
         always = create_app(
-            GatewaySettings(entity_batching="always", max_upstream_calls=500),
+            GatewaySettings(entity_batching="always", max_upstream_calls=500, response_cache=False),
             transport=httpx.ASGITransport(app=backend),
         )
         print(

@@ -123,8 +123,8 @@ def parser_figures(app: Any) -> tuple[int, float, float]:
 def main() -> None:
     args = arguments(__doc__)
     with fresh_backend(args.now) as backend:
-        live = create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend))
-        replayed = create_app(GatewaySettings(), transport=ReplayTransport(backend))
+        live = create_app(GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend))
+        replayed = create_app(GatewaySettings(response_cache=False), transport=ReplayTransport(backend))
         results = asyncio.run(measure(live, replayed, args.runs))
         size, fast, slow = parser_figures(backend)
     print(

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import orjson
+from httpx_aiohttp import AiohttpTransport
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -107,12 +108,18 @@ def create_app(
     backend: Any = None
     if transport is None and settings.api_url is None:
         transport, backend = _local_backend(backend_settings or BackendSettings.from_env({}))
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    if transport is None:
+        # A real upstream: aiohttp's connection pool under httpx's interface. httpcore's own pool
+        # polls every idle connection's socket on every request, which cost a third of the CPU of
+        # a small query under load (docs/gateway.md, speed).
+        transport = AiohttpTransport(limits=limits)
     breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_cool_down)
     http = httpx.AsyncClient(
         transport=transport,
         base_url=settings.api_url or LOCAL_BASE_URL,
         timeout=settings.timeout_seconds,
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        limits=limits,
     )
     cache = _response_cache(settings)
     tracing = tracing or Tracing(provider_from_environment(), settings.trace_resolvers)

@@ -16,7 +16,8 @@ own calls at run time; the hard cap in the loaders keeps those within the budget
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -383,3 +384,23 @@ def estimate(
     max_representations: int = 500,
 ) -> Estimate:
     return CostWalk(schema, document, variables, max_representations).run(operation)
+
+
+class EstimateCache:
+    """Estimates by document key, operation name and the variables as sent, the most recent
+    ``size`` kept: a dashboard asked for again is not walked again. An estimate depends on nothing
+    else (the schema and the limits are fixed for the process)."""
+
+    def __init__(self, size: int = 1_024) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[str, str | None, bytes], Estimate] = OrderedDict()
+
+    def get(self, key: tuple[str, str | None, bytes], make: Callable[[], Estimate]) -> Estimate:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+            return found
+        made = self._entries[key] = make()
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return made

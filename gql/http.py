@@ -184,6 +184,7 @@ class GraphQLEndpoint:
         self.graphiql = graphiql
         self.wants_report = wants_report
         self.budget = budget
+        self.estimates = cost.EstimateCache()
         self.breaker = breaker
         self.tracing = tracing
 
@@ -261,13 +262,21 @@ class GraphQLEndpoint:
                 "METHOD_NOT_ALLOWED", "Only queries may be sent with GET; POST it.", 405
             )
         variables = check_variables(self.graphql_schema, operation, graphql_request.variables)
+        estimate_key = (
+            prepared.key,
+            outcome["operation"],
+            orjson.dumps(graphql_request.variables, option=orjson.OPT_SORT_KEYS),
+        )
         estimated = self.budget.check(
-            cost.estimate(
-                self.graphql_schema,
-                prepared.document,
-                operation,
-                variables,
-                self.documents.limits.max_representations,
+            self.estimates.get(
+                estimate_key,
+                lambda: cost.estimate(
+                    self.graphql_schema,
+                    prepared.document,
+                    operation,
+                    variables,
+                    self.documents.limits.max_representations,
+                ),
             )
         )
         context = self.context(request, prepared)
