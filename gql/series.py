@@ -1,9 +1,9 @@
 """The generic shapes every domain shares: ``TimeSeries`` and ``Breakdown`` with their entities.
 
-A series is held as columns (see ``resolvers.payloads``). The row form builds one object per
-bucket, and GraphQL then executes every metric of every point as a field; the chart form
-(``columns``) hands each column out as one list-valued scalar. Both read the same columns, so
-they cannot disagree.
+A series is held as columns (see ``resolvers.v2_payloads``). The row form hands out the columns as
+``Rows``, which ``gql.row_form`` turns into one object per bucket in bulk (or, for a selection it
+cannot, GraphQL executes every value as a field); the chart form (``columns``) hands each column
+out as one list-valued scalar. Both read the same columns, so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import strawberry
 
 from gql.enums import BucketSize, Scope, Window
+from gql.row_form import Rows
 from gql.scalars import EpochSeconds
 from resolvers import v2_payloads as payloads
 
@@ -101,12 +102,6 @@ class BreakdownMeta(SeriesMeta):
     totalEntities: int = strawberry.field(description="Entities in the breakdown before paging.")
 
 
-def _build(cls: type[Any], columns: payloads.Columns) -> list[Any]:
-    names = [f.name for f in dataclasses.fields(cls)]
-    sources = [columns.ts if name == "ts" else columns.values[name] for name in names]
-    return [cls(**dict(zip(names, row, strict=True))) for row in zip(*sources, strict=True)]
-
-
 def _columns(cls: type[Any], columns: payloads.Columns) -> Any:
     return cls(ts=columns.ts, **columns.values)
 
@@ -126,7 +121,7 @@ class TimeSeries(Generic[P, C]):
         " is a GraphQL field, so prefer `columns` for charts of many points."
     )
     def series(self) -> list[P]:
-        return _build(self.point_type, self.payload.columns)
+        return Rows(self.payload.columns, self.point_type)  # type: ignore[return-value]  # gql.row_form
 
     @strawberry.field(
         description="Chart form: one list per metric, `ts` first; the same numbers as `series`, tens of"
@@ -176,7 +171,7 @@ class BreakdownEntity(Generic[T, P, C]):
         description="Row form of the entity's series, from the breakdown's own response (no extra call)."
     )
     def series(self) -> list[P]:
-        return _build(self.point_type, self.series_columns())
+        return Rows(self.series_columns(), self.point_type)  # type: ignore[return-value]  # gql.row_form
 
     @strawberry.field(description="Chart form of the entity's series: one list per metric, `ts` first.")
     def columns(self) -> C:

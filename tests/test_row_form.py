@@ -1,0 +1,184 @@
+"""The row form's fast path (gql.row_form) answers exactly what ordinary execution answers.
+
+Selections are generated: any mix of a point's fields, aliases, ``__typename``, ``@include`` and
+``@skip`` on variables, inline fragments and named fragments, on every domain's time series and on
+breakdown entities' series. Each is asked of the gateway with the fast path and of one whose
+executor is Strawberry's own, over the same backend; data and errors must be the same, and the
+fast path must have built the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import strawberry
+from graphql import GraphQLObjectType
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.applications import Starlette
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from gql.app import create_app
+from gql.row_form import RowFormExecutor, Rows
+from gql.schema import create_schema, schema
+from gql.settings import GatewaySettings
+from resolvers.resources import Metric
+from resolvers.v2_payloads import Columns, point_type
+from tests.conftest import per_module
+from tests.gateway import Gateway
+
+
+class CountingExecutor(RowFormExecutor):
+    """The fast path, counting the lists it builds in bulk."""
+
+    built = 0
+
+    def _rows(self, *args: Any) -> Any:
+        rows = super()._rows(*args)
+        if rows is not None:
+            CountingExecutor.built += 1
+        return rows
+
+
+def _gateway(backend_app: Starlette, executor: type[Any]) -> Gateway:
+    return Gateway(
+        create_app(
+            GatewaySettings(response_cache=False),
+            transport=httpx.ASGITransport(app=backend_app),
+            schema=create_schema(executor=executor),  # type: ignore[arg-type]  # a class is hashable
+        )
+    )
+
+
+@pytest.fixture(scope=per_module)
+def both(backend_app: Starlette) -> Iterator[tuple[Gateway, Gateway]]:
+    fast, ordinary = (
+        _gateway(backend_app, CountingExecutor),
+        _gateway(backend_app, StrawberryGraphQLCoreExecutionContext),
+    )
+    yield fast, ordinary
+    fast.close()
+    ordinary.close()
+
+
+# (where the series is, the point type): every domain's time series and two breakdowns' entities.
+PLACES = [
+    ("storage { timeSeries { series { %s } } }", "StoragePoint"),
+    ("ai { timeSeries { series { %s } } }", "AiPoint"),
+    ("privateChat { timeSeries { series { %s } } }", "PrivateChatPoint"),
+    ("policies { timeSeries { series { %s } } }", "PolicyPoint"),
+    ("policies { tokens { series { %s } } }", "PolicyTokenPoint"),
+    ("credits { timeSeries { series { %s } } }", "CreditPoint"),
+    (
+        "policies { breakdown(by: USERS, limit: 3) { entities { entityId series { %s } } } }",
+        "PolicyEnforcementPoint",
+    ),
+    ("ai { breakdown(by: MODELS, limit: 2) { entities { series { %s } } } }", "AiPoint"),
+]
+
+
+def _fields(type_name: str) -> list[str]:
+    point = schema._schema.type_map[type_name]
+    assert isinstance(point, GraphQLObjectType)
+    return list(point.fields)
+
+
+@st.composite
+def selections(draw: st.DrawFn, type_name: str) -> tuple[str, str]:
+    """A selection of ``type_name`` and the fragment definitions it uses."""
+    fields = _fields(type_name)
+    field = st.sampled_from(fields)
+    condition = st.sampled_from(
+        [
+            "",
+            " @include(if: $yes)",
+            " @include(if: $no)",
+            " @skip(if: $yes)",
+            " @skip(if: $no)",
+            " @skip(if: false)",
+        ]
+    )
+
+    def leaf(name: str, aliased: bool, where: str) -> str:
+        return (f"{name}_alias: {name}" if aliased else name) + where
+
+    item = st.one_of(
+        st.builds(leaf, field, st.booleans(), condition),
+        st.builds(leaf, st.just("__typename"), st.booleans(), condition),
+        st.builds(
+            lambda names, where: f"... on {type_name}{where} {{ {' '.join(names)} }}",
+            st.lists(field, min_size=1, max_size=3),
+            condition,
+        ),
+        st.builds(lambda names: f"... {{ {' '.join(names)} }}", st.lists(field, min_size=1, max_size=3)),
+    )
+    items = draw(st.lists(item, min_size=1, max_size=8))
+    fragment = ""
+    if draw(st.booleans()):
+        items.append("...Picked")
+        picked = draw(st.lists(field, min_size=1, max_size=4))
+        fragment = f" fragment Picked on {type_name} {{ {' '.join(picked)} }}"
+    return " ".join(items), fragment
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    place, type_name = draw(st.sampled_from(PLACES))
+    selection, fragment = draw(selections(type_name))
+    window = draw(st.sampled_from(["LAST_24H", "LAST_7D"]))
+    declared = [(v, default) for v, default in (("yes", "true"), ("no", "false")) if f"${v}" in selection]
+    variables = f"({', '.join(f'${v}: Boolean = {d}' for v, d in declared)})" if declared else ""
+    return f"query Rows{variables} {{ stats(window: {window}) {{ {place % selection} }} }}" + fragment
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=documents())
+def test_the_fast_path_answers_what_ordinary_execution_answers(
+    both: tuple[Gateway, Gateway], document: str
+) -> None:
+    fast, ordinary = both
+    before = CountingExecutor.built
+    ours, theirs = fast.query(document), ordinary.query(document)
+    assert ours.errors == theirs.errors == []
+    assert ours.data == theirs.data
+    assert CountingExecutor.built > before, "the fast path did not build the rows"
+
+
+@strawberry.type
+class Point:
+    ts: int
+    v: int
+
+    @strawberry.field
+    def scaled(self, by: int) -> int:
+        return self.v * by
+
+
+@strawberry.type
+class Holder:
+    point: Point
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def rows(self) -> list[Point]:
+        decoded = [point_type((Metric("v"),))(ts=t, v=t * 2) for t in range(5)]
+        return Rows(Columns(decoded, ("ts", "v")), Point)  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    "selection",
+    ["ts v", "t: __typename v", "ts scaled(by: 3)", "... on Point { v } ts"],
+)
+def test_rows_whose_selection_needs_resolvers_run_through_ordinary_execution(selection: str) -> None:
+    """A field with arguments (or anything but a column) makes the fast path step aside."""
+    document = f"{{ rows {{ {selection} }} }}"
+    fast = strawberry.Schema(Query, execution_context_class=CountingExecutor).execute_sync(document)
+    ordinary = strawberry.Schema(Query).execute_sync(document)
+    assert fast.errors is None and ordinary.errors is None
+    assert fast.data == ordinary.data
+    assert len(fast.data["rows"]) == 5  # type: ignore[index]
