@@ -22,6 +22,7 @@ from starlette.routing import Route
 from starlette_compress import CompressMiddleware, add_compress_type
 
 from gql import logs, metrics
+from gql.answers import AnswerCache
 from gql.cors import cors
 from gql.cost import Budget
 from gql.documents import DocumentCache, PreparedDocument
@@ -136,6 +137,7 @@ def create_app(
         Budget(settings.max_upstream_calls, settings.max_values, settings.entity_batching),
         breaker,
         tracing,
+        None if cache is None else AnswerCache(cache),
     )
 
     async def metrics_endpoint(request: Request) -> Response:

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import GraphQLSchema
+from graphql import GraphQLSchema, OperationDefinitionNode
 from starlette.requests import Request
 from starlette.responses import Response
 
 from gql import cost, metrics
+from gql.answers import AnswerCache, answer_target
 from gql.documents import DocumentCache, PreparedDocument, check_variables, operation_of
 from gql.failures import RequestFailure
 from gql.logs import request_line
@@ -32,6 +33,7 @@ from gql.request_ids import request_id
 from gql.tracing import Tracing, name_operation
 from resolvers.breaker import CircuitBreaker
 from resolvers.client import CacheLookup, UpstreamCall
+from resolvers.context import RequestContext
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -158,7 +160,9 @@ def respond(
     )
 
 
-ContextFactory = Callable[[Request, PreparedDocument], Any]
+ContextFactory = Callable[[Request, PreparedDocument], RequestContext]
+# Apollo routers ask a subgraph for a trace with this header; such an answer is never kept.
+FEDERATION_TRACE_HEADER = "apollo-federation-include-trace"
 
 
 class GraphQLEndpoint:
@@ -175,6 +179,7 @@ class GraphQLEndpoint:
         budget: cost.Budget,
         breaker: CircuitBreaker,
         tracing: Tracing,
+        answers: AnswerCache | None = None,
     ) -> None:
         self.schema = schema
         self.graphql_schema: GraphQLSchema = schema._schema
@@ -187,6 +192,7 @@ class GraphQLEndpoint:
         self.estimates = cost.EstimateCache()
         self.breaker = breaker
         self.tracing = tracing
+        self.answers = answers
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -205,13 +211,16 @@ class GraphQLEndpoint:
                 "durationMs": round(seconds * 1000, 2),
                 "upstreamCalls": len(calls),
                 "cacheHits": sum(lookup.result in ("hit", "coalesced") for lookup in lookups),
+                "answerCache": outcome.get("answer"),
                 "errorCodes": sorted(set(codes)),
             }
         )
         if outcome.get("page"):
             return response
         executed = response.status_code == 200 and "answered" in outcome
-        metrics.record_request(outcome.get("operation"), executed, seconds, codes, calls, lookups)
+        metrics.record_request(
+            outcome.get("operation"), executed, seconds, codes, calls, lookups, outcome.get("answer")
+        )
         metrics.record_breaker(self.breaker.state)
         return response
 
@@ -280,6 +289,14 @@ class GraphQLEndpoint:
             )
         )
         context = self.context(request, prepared)
+        kept_as = self._answer_key(request, operation, context, estimate_key)
+        if kept_as is not None:
+            assert self.answers is not None
+            kept = await self.answers.recall(*kept_as)
+            outcome["answer"] = "miss" if kept is None else "hit"
+            if kept is not None:
+                outcome["answered"] = True
+                return Response(kept.body, status_code=200, media_type=f"{media_type}; charset=utf-8")
         result = await self.schema.execute(
             prepared.text,
             variable_values=dict(graphql_request.variables or {}),
@@ -299,7 +316,26 @@ class GraphQLEndpoint:
         outcome["calls"] = context.log.calls
         outcome["lookups"] = context.log.lookups
         outcome["codes"] = [str((e.extensions or {}).get("code")) for e in result.errors or ()]
+        if kept_as is not None and list(body) == ["data"]:
+            assert self.answers is not None
+            encoded = orjson.dumps(body)
+            await self.answers.keep(*kept_as, encoded, context.log.lookups)
+            return Response(encoded, status_code=200, media_type=f"{media_type}; charset=utf-8")
         return respond(body, 200, media_type)
+
+    def _answer_key(
+        self,
+        request: Request,
+        operation: OperationDefinitionNode,
+        context: RequestContext,
+        estimate_key: tuple[str, str | None, bytes],
+    ) -> tuple[str, str] | None:
+        """The credentials and target a query's answer is kept under; None when it is not kept."""
+        if self.answers is None or context.loaders is None or operation.operation.value != "query":
+            return None
+        if self.wants_report(request) or request.headers.get(FEDERATION_TRACE_HEADER):
+            return None
+        return context.loaders.upstream.authorization, answer_target(*estimate_key)
 
 
 def _wants_html(request: Request) -> bool:

@@ -86,9 +86,10 @@ BREAKER = Gauge(
 )
 RESPONSE_CACHE = Counter(
     "flashback_response_cache_lookups",
-    "Upstream calls looked up in the response cache: hit, coalesced (shared a call in flight), miss,"
-    " or unavailable (the cache's store failed and the upstream was asked).",
-    ["result"],
+    "Lookups in the response cache, by level (upstream: an upstream call; answer: a whole query's"
+    " answer) and result: hit, coalesced (shared a call in flight), miss, or unavailable (the"
+    " cache's store failed and the upstream was asked).",
+    ["level", "result"],
 )
 DOCUMENT_CACHE = Counter(
     "flashback_document_cache_lookups",
@@ -133,6 +134,7 @@ def record_request(
     codes: Sequence[str],
     calls: Iterable[UpstreamCall],
     lookups: Iterable[CacheLookup] = (),
+    answer: str | None = None,
 ) -> None:
     """Count one ``/graphql`` request with its errors, upstream calls and response-cache lookups."""
     outcome = outcome_of(executed, codes)
@@ -146,7 +148,9 @@ def record_request(
         UPSTREAM_CALLS.labels(call.path, str(call.status) if call.status is not None else "none").inc()
         UPSTREAM_SECONDS.labels(call.path).observe(call.milliseconds / 1000)
     for lookup in lookups:
-        RESPONSE_CACHE.labels(lookup.result).inc()
+        RESPONSE_CACHE.labels("upstream", lookup.result).inc()
+    if answer is not None:
+        RESPONSE_CACHE.labels("answer", answer).inc()
 
 
 def record_breaker(state: State) -> None:

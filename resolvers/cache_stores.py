@@ -19,7 +19,9 @@ SECRET_KEY = "flashback:cache:secret"
 
 
 class CacheStore(Protocol):
-    async def get(self, key: str) -> bytes | None: ...
+    async def get(self, key: str) -> tuple[bytes, float] | None:
+        """The body kept under ``key`` and the seconds it stays fresh; None when there is none."""
+        ...
 
     async def put(self, key: str, body: bytes, seconds: float) -> None: ...
 
@@ -45,16 +47,17 @@ class MemoryStore:
     def __len__(self) -> int:
         return len(self._entries)
 
-    async def get(self, key: str) -> bytes | None:
+    async def get(self, key: str) -> tuple[bytes, float] | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
         expires, body = entry
-        if expires <= self._clock():
+        left = expires - self._clock()
+        if left <= 0:
             self._forget(key)
             return None
         self._entries.move_to_end(key)
-        return body
+        return body, left
 
     async def put(self, key: str, body: bytes, seconds: float) -> None:
         size = len(key) + len(body)
@@ -89,9 +92,14 @@ class RedisStore:
             url, socket_timeout=timeout, socket_connect_timeout=timeout, retry_on_timeout=False
         )
 
-    async def get(self, key: str) -> bytes | None:
-        body = await self.client.get(key)
-        return body if isinstance(body, bytes) else None
+    async def get(self, key: str) -> tuple[bytes, float] | None:
+        async with self.client.pipeline(transaction=False) as pipeline:
+            pipeline.get(key)
+            pipeline.pttl(key)
+            body, milliseconds = await pipeline.execute()
+        if not isinstance(body, bytes) or not isinstance(milliseconds, int) or milliseconds <= 0:
+            return None
+        return body, milliseconds / 1000
 
     async def put(self, key: str, body: bytes, seconds: float) -> None:
         await self.client.set(key, body, px=max(1, int(seconds * 1000)))

@@ -65,6 +65,7 @@ class CacheLookup:
     path: str
     query: str
     result: str  # resolvers.response_cache: hit, miss, coalesced or unavailable
+    seconds: float = 0.0  # how long the answer stays fresh from now
 
 
 @dataclass(slots=True)

@@ -94,7 +94,7 @@ class ResponseCache:
         self.store = store
         self.default_seconds = default_seconds
         self._secret = secret
-        self._in_flight: dict[str, asyncio.Future[bytes]] = {}
+        self._in_flight: dict[str, asyncio.Future[Fetched]] = {}
         self._store_down_until = 0.0
 
     async def start(self) -> None:
@@ -117,25 +117,35 @@ class ResponseCache:
         target: str,
         call: Callable[[], Awaitable[Fetched]],
         parse: Callable[[bytes], T],
-    ) -> tuple[T, str]:
-        """The parsed answer and where it came from: ``hit``, ``coalesced``, ``miss`` or
-        ``unavailable`` (the store failed; the upstream was asked)."""
+    ) -> tuple[T, str, float]:
+        """The parsed answer, where it came from (``hit``, ``coalesced``, ``miss``, or
+        ``unavailable``: the store failed and the upstream was asked) and the seconds it stays fresh."""
         key = self.key(authorization, target)
-        body, source = await self._get(key)
-        if body is not None:
-            return parse(body), HIT
+        found, source = await self._get(key)
+        if found is not None:
+            return parse(found.body), HIT, found.seconds
         shared = self._in_flight.get(key)
         if shared is not None:
             try:
-                return parse(await asyncio.shield(shared)), COALESCED
+                fetched = await asyncio.shield(shared)
+                return parse(fetched.body), COALESCED, fetched.seconds
             except _Abandoned:
                 pass
         return await self._lead(key, call, parse, source)
 
+    async def recall(self, authorization: str, target: str) -> Fetched | None:
+        """What ``keep`` kept for these credentials and this target, while it is fresh."""
+        found, _ = await self._get(self.key(authorization, target))
+        return found
+
+    async def keep(self, authorization: str, target: str, body: bytes, seconds: float) -> None:
+        if seconds > 0:
+            await self._put(self.key(authorization, target), body, seconds)
+
     async def _lead(
         self, key: str, call: Callable[[], Awaitable[Fetched]], parse: Callable[[bytes], T], source: str
-    ) -> tuple[T, str]:
-        shared: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+    ) -> tuple[T, str, float]:
+        shared: asyncio.Future[Fetched] = asyncio.get_running_loop().create_future()
         shared.add_done_callback(_retrieved)
         self._in_flight[key] = shared
         try:
@@ -149,16 +159,17 @@ class ResponseCache:
             raise
         finally:
             self._in_flight.pop(key, None)
-        shared.set_result(fetched.body)
+        shared.set_result(fetched)
         if fetched.seconds > 0:
             await self._put(key, fetched.body, fetched.seconds)
-        return value, source
+        return value, source, fetched.seconds
 
-    async def _get(self, key: str) -> tuple[bytes | None, str]:
+    async def _get(self, key: str) -> tuple[Fetched | None, str]:
         if time.monotonic() < self._store_down_until:
             return None, UNAVAILABLE
         try:
-            return await self.store.get(key), MISS
+            found = await self.store.get(key)
+            return (None if found is None else Fetched(*found)), MISS
         except Exception as failure:
             self._store_failed(failure)
             return None, UNAVAILABLE

@@ -222,7 +222,8 @@ def test_hits_and_misses_are_counted_in_the_metrics(cached: Gateway) -> None:
     cached.query(SMALL)
     after = scrape(cached._runner.run(cached._client.get("/metrics")))
     name = "flashback_response_cache_lookups_total"
-    assert (moved(before, after, name, result="miss"), moved(before, after, name, result="hit")) == (1, 2)
+    assert moved(before, after, name, level="upstream", result="miss") == 1
+    assert moved(before, after, name, level="upstream", result="hit") == 2
 
 
 def test_the_in_process_cache_holds_at_most_its_bytes_and_drops_the_least_recently_used() -> None:
@@ -261,13 +262,17 @@ def test_two_gateways_on_one_redis_share_an_answer_and_no_credentials(
         missed = first.query(DASHBOARD)
         hit = second.query(DASHBOARD)
         theirs = second.query(DASHBOARD, token="demo-other-org")
+        calls = counting.calls
+        answered = [_plain(client, DASHBOARD).content for client in (first, second)]
     finally:
         first.close()
         second.close()
     assert not missed.errors and hit.data == missed.data
     assert hit.upstream["count"] == 0 and _cache(hit)["hits"] == len(_cache(hit)["lookups"])
     assert _cache(theirs)["hits"] == 0 and theirs.data != missed.data
+    assert answered[0] == answered[1] and counting.calls == calls
     keys = [key.decode() for key in redis.Redis.from_url(redis_url).scan_iter("flashback:v1:*")]
+    assert any(":answer:" in key for key in keys), "the first process kept the whole answer for the second"
     assert keys and not any("demo" in key or "Bearer" in key for key in keys), keys
 
 
@@ -332,3 +337,69 @@ def test_two_gateway_processes_on_one_real_redis_share_a_hit(
     assert first["count"] >= 1 and first["cache"]["hits"] == 0
     assert second["count"] == 0 and second["cache"]["hits"] == len(second["cache"]["lookups"])
     assert orjson.dumps(answers[0]["data"]) == orjson.dumps(answers[1]["data"])
+
+
+def _plain(
+    client: Gateway, query: str, token: str = "demo", variables: dict[str, Any] | None = None
+) -> httpx.Response:
+    """A request as an app sends it: no upstream report asked for."""
+    return client._runner.run(
+        client._client.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    )
+
+
+def test_a_repeated_query_is_answered_whole_from_the_answer_cache(
+    cached: Gateway, counting: CountingTransport
+) -> None:
+    before = scrape(cached._runner.run(cached._client.get("/metrics")))
+    first, second = _plain(cached, DASHBOARD), _plain(cached, DASHBOARD)
+    after = scrape(cached._runner.run(cached._client.get("/metrics")))
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content and "errors" not in first.json()
+    assert counting.calls == 3, "the first request's calls only"
+    assert second.headers["content-type"] == first.headers["content-type"]
+    name = "flashback_response_cache_lookups_total"
+    assert moved(before, after, name, level="answer", result="miss") == 1
+    assert moved(before, after, name, level="answer", result="hit") == 1
+
+
+def test_answers_are_kept_per_credentials_and_variables(cached: Gateway, counting: CountingTransport) -> None:
+    query = "query Top($n: Int!) { stats(window: LAST_7D) { ai { breakdown(by: MODELS, limit: $n) { entities { entityId } } } } }"
+    two, three = _plain(cached, query, variables={"n": 2}), _plain(cached, query, variables={"n": 3})
+    theirs = _plain(cached, query, token="demo-other-org", variables={"n": 2})
+    assert len(two.json()["data"]["stats"]["ai"]["breakdown"]["entities"]) == 2
+    assert len(three.json()["data"]["stats"]["ai"]["breakdown"]["entities"]) == 3
+    assert theirs.json()["data"] != two.json()["data"]
+    assert counting.calls == 3
+
+
+def test_an_answer_with_errors_is_not_kept(cached: Gateway, counting: CountingTransport) -> None:
+    refused = [_plain(cached, SMALL, token="demo-workspace-only") for _ in range(2)]
+    assert all(r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN" for r in refused)
+    assert counting.calls == 2
+
+
+def test_an_answer_lives_no_longer_than_the_upstream_answers_it_was_made_from(
+    counting: CountingTransport,
+) -> None:
+    counting.headers["cache-control"] = "max-age=1"
+    client = Gateway(create_app(GatewaySettings(), transport=counting))
+    try:
+        _plain(client, SMALL)
+        _plain(client, SMALL)
+        assert counting.calls == 1
+        time.sleep(1.1)
+        _plain(client, SMALL)
+        assert counting.calls == 2
+    finally:
+        client.close()
+
+
+def test_asking_for_the_upstream_report_always_executes(cached: Gateway, counting: CountingTransport) -> None:
+    _plain(cached, SMALL)
+    reported = cached.query(SMALL)
+    assert _cache(reported)["hits"] == 1, "executed, with the upstream answer from the response cache"
