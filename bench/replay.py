@@ -1,5 +1,6 @@
 """A fast upstream for the speed bench: the local backend answers each request once, and every
-later identical request (same path, query and Authorization) is answered from memory. What is left
+later identical request (same path, query and Authorization) is answered from memory. ``GET /_calls``
+says how many requests it has answered, so a bench can count a client's upstream calls. What is left
 of the upstream's cost is Starlette's and the socket's, so the gateway's own CPU shows.
 
 Run by ``bench.speed`` as ``python -m bench.replay PORT DB NOW``.
@@ -23,9 +24,14 @@ from local_backend.settings import BackendSettings
 
 def replay_app(backend: Starlette) -> Starlette:
     seen: dict[tuple[str, str], tuple[int, bytes]] = {}
+    calls = [0]
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=backend), base_url="http://backend")
 
+    async def counted(request: Request) -> Response:
+        return Response(str(calls[0]), media_type="text/plain")
+
     async def answer(request: Request) -> Response:
+        calls[0] += 1
         authorization = request.headers.get("authorization", "")
         key = (str(request.url.path) + "?" + request.url.query, authorization)
         if key not in seen:
@@ -34,7 +40,9 @@ def replay_app(backend: Starlette) -> Starlette:
         status, body = seen[key]
         return Response(body, status, media_type="application/json")
 
-    return Starlette(routes=[Route("/{path:path}", answer, methods=["GET"])])
+    return Starlette(
+        routes=[Route("/_calls", counted, methods=["GET"]), Route("/{path:path}", answer, methods=["GET"])]
+    )
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -49,6 +50,8 @@ ROW = BREAKDOWN % f"series {{ {FIELDS} }}"
 CHART = BREAKDOWN % f"columns {{ {FIELDS} }}"
 TOKEN = "demo"
 MESH = Path(__file__).parent / "mesh"
+MESH_RUN = Path(__file__).parent.parent / ".cache" / "mesh"
+OPENAPI = Path(__file__).parent.parent / "local_backend" / "openapi.json"
 
 
 def free_port() -> int:
@@ -59,10 +62,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def started(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[int]:
+def started(
+    command: list[str], port: int, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[int]:
     """Run ``command`` until the block ends; yields its pid once ``port`` accepts connections."""
     log = tempfile.TemporaryFile()  # noqa: SIM115  (it lives as long as the process it logs)
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=log, stderr=log)
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=log, stderr=log, cwd=cwd)
     deadline = time.monotonic() + 180
     try:
         while True:
@@ -150,13 +155,9 @@ def median_ms(action: Callable[[], object], runs: int) -> float:
     return statistics.median(times) * 1000
 
 
-def post(url: str, query: str) -> dict[str, Any]:
-    response = httpx.post(
-        f"{url}/graphql",
-        json={"query": query},
-        headers={"Authorization": f"Bearer {TOKEN}", "X-Upstream-Report": "1"},
-        timeout=120,
-    )
+def post(url: str, query: str, report: bool = True) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {TOKEN}", **({"X-Upstream-Report": "1"} if report else {})}
+    response = httpx.post(f"{url}/graphql", json={"query": query}, headers=headers, timeout=120)
     answer: dict[str, Any] = response.json()
     assert response.status_code == 200 and "errors" not in answer, answer
     return answer
@@ -204,6 +205,65 @@ def decoder_figures(upstream: str) -> tuple[int, float, float]:
     ).content
     parse = breakdown_parser(dimension, True)
     return len(body), median_ms(lambda: parse(body), 30), median_ms(lambda: orjson.loads(body), 30)
+
+
+def mesh_folder() -> Path | None:
+    """bench/mesh installed into .cache/mesh (``npm ci`` when its lock file changed) and composed over
+    the local backend's OpenAPI document; None without npm."""
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    MESH_RUN.mkdir(parents=True, exist_ok=True)
+    for path in MESH.iterdir():
+        if path.is_file():
+            shutil.copyfile(path, MESH_RUN / path.name)
+    shutil.copyfile(OPENAPI, MESH_RUN / "openapi.json")
+    lock = (MESH / "package-lock.json").read_bytes()
+    installed = MESH_RUN / "node_modules" / ".installed-lock"
+    if not installed.is_file() or installed.read_bytes() != lock:
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=MESH_RUN, check=True)
+        installed.write_bytes(lock)
+    compose = MESH_RUN / "node_modules" / ".bin" / "mesh-compose"
+    subprocess.run([str(compose), "-o", "supergraph.graphql"], cwd=MESH_RUN, check=True, capture_output=True)
+    return MESH_RUN
+
+
+def mesh_command(folder: Path, port: int, jit: bool) -> list[str]:
+    gateway = folder / "node_modules" / ".bin" / "hive-gateway"
+    return [
+        str(gateway),
+        "supergraph",
+        "supergraph.graphql",
+        "--port",
+        str(port),
+        "--fork",
+        "0",
+        *(["--jit"] if jit else []),
+    ]
+
+
+def upstream_calls(upstream: str, url: str, query: str) -> int:
+    """How many upstream calls one request of ``query`` to ``url`` makes, counted by the replay server."""
+    before = int(httpx.get(f"{upstream}/_calls").text)
+    post(url, query, report=False)
+    return int(httpx.get(f"{upstream}/_calls").text) - before
+
+
+def mesh_figures(upstream: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The reference dashboard through Mesh, with and without --jit: req/s at concurrency 16, CPU."""
+    folder = mesh_folder()
+    if folder is None:
+        return None
+    query = (MESH / "dashboard.graphql").read_text()
+    figures: dict[str, Any] = {}
+    for jit in (False, True):
+        port = free_port()
+        with started(mesh_command(folder, port, jit), port, {"FLASHBACK_API_URL": upstream}, folder) as pid:
+            url = f"http://127.0.0.1:{port}"
+            figures["calls"] = upstream_calls(upstream, url, query)
+            loads = [wrk(url, query, args.seconds, pid, connections=16) for _ in range(args.rounds)]
+            figures["jit" if jit else "plain"] = loads
+    return figures
 
 
 def gateway_command(port: int, upstream: str, cache: bool) -> tuple[list[str], dict[str, str]]:
@@ -258,6 +318,11 @@ def main() -> None:
             calls = dashboard["extensions"]["upstream"]["calls"]
             direct_ms = direct_dashboard_ms(upstream, calls, args.runs)
             size, decode_ms, loads_ms = decoder_figures(upstream)
+            ours_calls = upstream_calls(upstream, cold, REFERENCE_QUERY)
+            dashboards = [
+                wrk(cold, REFERENCE_QUERY, args.seconds, cold_pid, connections=16) for _ in range(args.rounds)
+            ]
+            mesh = mesh_figures(upstream, args)
     report(args, rounds, locals())
 
 
@@ -301,12 +366,31 @@ def report(args: argparse.Namespace, rounds: dict[str, list[Load]], m: dict[str,
             f"{m['decode_ms'] / m['loads_ms']:.2f}x ({m['decode_ms']:.2f} vs {m['loads_ms']:.2f} ms)",
         ),
     ]
+    rows.append(mesh_row(m))
     print(
         f"speed: {args.rounds} rounds of {args.seconds} s at concurrency 32, one worker; median [min-max]\n"
     )
     print("| figure | goal | measured |\n|---|---|---|")
     for figure, goal, measured in rows:
         print(f"| {figure} | {goal} | {measured} |")
+
+
+def mesh_row(m: dict[str, Any]) -> tuple[str, str, str]:
+    figure = "reference dashboard, our req/s / GraphQL Mesh's, concurrency 16, no cache"
+    mesh = m["mesh"]
+    if mesh is None:
+        return figure, ">= 10x", "not measured: npm is missing"
+    best = max(("plain", "jit"), key=lambda k: statistics.median(x.per_second for x in mesh[k]))
+    ours, theirs = m["dashboards"], mesh[best]
+    ratios = Spread([a.per_second / b.per_second for a, b in zip(ours, theirs, strict=True)])
+    return (
+        figure,
+        ">= 10x",
+        f"{ratios}x: {Spread([x.per_second for x in ours])} vs {Spread([x.per_second for x in theirs])} req/s"
+        f" (Mesh {'with' if best == 'jit' else 'without'} --jit, the faster);"
+        f" CPU {Spread([x.cpu_ms for x in ours])} vs {Spread([x.cpu_ms for x in theirs])} ms per request;"
+        f" upstream calls {m['ours_calls']} vs {mesh['calls']}",
+    )
 
 
 if __name__ == "__main__":
