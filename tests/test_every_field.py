@@ -170,3 +170,15 @@ def test_every_breakdown_field_equals_rest(
                 expected = {"id": theirs["entityId"]} if requests.linked_by(linked) == dimension.by else None
                 assert entity[link] == expected, link
         _assert_series(entity, theirs["series"], entity_type)
+
+
+def every_field_queries() -> list[str]:
+    """One query per time series and per breakdown field, each selecting every field it has."""
+    queries = []
+    for field, domain_name in TIME_SERIES:
+        name = "tokens" if domain_name == "policyTokens" else "timeSeries"
+        queries.append(_query(field, f"{name} {{ {selection(_type_of(_type_of('Stats', field), name))} }}"))
+    for field, _, call in BREAKDOWNS:
+        breakdown_type = _type_of(_type_of("Stats", field), call.split("(")[0])
+        queries.append(_query(field, f"page: {call} {{ {selection(breakdown_type)} }}"))
+    return queries

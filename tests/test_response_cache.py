@@ -29,7 +29,7 @@ from tests.conftest import PINNED_NOW
 from tests.gateway import Gateway, Result
 from tests.redis_server import redis_server
 from tests.servers import free_port, wait_until_healthy
-from tests.test_every_field import BREAKDOWNS, TIME_SERIES, _query, _type_of, selection
+from tests.test_every_field import every_field_queries
 from tests.test_metrics import moved, scrape
 
 SMALL = "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"
@@ -93,18 +93,7 @@ def test_a_repeated_request_is_answered_from_the_cache_and_says_so(
     assert (lookup["path"], lookup["result"]) == ("/v2/stats/ai", "hit")
 
 
-def _every_field_queries() -> list[str]:
-    queries = []
-    for field, domain_name in TIME_SERIES:
-        name = "tokens" if domain_name == "policyTokens" else "timeSeries"
-        queries.append(_query(field, f"{name} {{ {selection(_type_of(_type_of('Stats', field), name))} }}"))
-    for field, _, call in BREAKDOWNS:
-        breakdown_type = _type_of(_type_of("Stats", field), call.split("(")[0])
-        queries.append(_query(field, f"page: {call} {{ {selection(breakdown_type)} }}"))
-    return queries
-
-
-EVERY_FIELD = _every_field_queries()
+EVERY_FIELD = every_field_queries()
 
 
 @pytest.mark.parametrize("query", EVERY_FIELD, ids=range(len(EVERY_FIELD)))
@@ -368,7 +357,10 @@ def test_a_repeated_query_is_answered_whole_from_the_answer_cache(
 
 
 def test_answers_are_kept_per_credentials_and_variables(cached: Gateway, counting: CountingTransport) -> None:
-    query = "query Top($n: Int!) { stats(window: LAST_7D) { ai { breakdown(by: MODELS, limit: $n) { entities { entityId } } } } }"
+    query = (
+        "query Top($n: Int!) { stats(window: LAST_7D) { ai { breakdown(by: MODELS, limit: $n)"
+        " { entities { entityId } } } } }"
+    )
     two, three = _plain(cached, query, variables={"n": 2}), _plain(cached, query, variables={"n": 3})
     theirs = _plain(cached, query, token="demo-other-org", variables={"n": 2})
     assert len(two.json()["data"]["stats"]["ai"]["breakdown"]["entities"]) == 2

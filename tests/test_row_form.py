@@ -23,12 +23,14 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql.app import create_app
 from gql.row_form import RowFormExecutor, Rows
+from gql.scalars import SCALARS, Long
 from gql.schema import create_schema, schema
 from gql.settings import GatewaySettings
 from resolvers.resources import Metric
 from resolvers.v2_payloads import Columns, point_type
 from tests.conftest import per_module
 from tests.gateway import Gateway
+from tests.test_every_field import every_field_queries
 
 
 class CountingExecutor(RowFormExecutor):
@@ -182,3 +184,53 @@ def test_rows_whose_selection_needs_resolvers_run_through_ordinary_execution(sel
     assert fast.errors is None and ordinary.errors is None
     assert fast.data == ordinary.data
     assert len(fast.data["rows"]) == 5  # type: ignore[index]
+
+
+EVERY_FIELD = every_field_queries()
+
+
+@pytest.mark.parametrize("query", EVERY_FIELD, ids=range(len(EVERY_FIELD)))
+def test_every_field_of_every_series_and_breakdown_is_the_same_on_both_paths(
+    both: tuple[Gateway, Gateway], query: str
+) -> None:
+    """Totals, chart columns, summaries, meta and entities: the plain objects' fast path included."""
+    fast, ordinary = both
+    ours, theirs = fast.query(query), ordinary.query(query)
+    assert ours.errors == theirs.errors == []
+    assert ours.data == theirs.data
+
+
+@strawberry.type
+class Plain:
+    count: Long
+    label: str | None
+    ratio: float
+
+
+@strawberry.type
+class PlainQuery:
+    @strawberry.field
+    def plain(self, count: int, label: str | None = None) -> Plain:
+        return Plain(count=Long(count), label=label, ratio=count / 4)
+
+    @strawberry.field
+    def broken(self) -> Plain:
+        return Plain(count=Long(1), label=None, ratio=None)  # type: ignore[arg-type]  # a null in a non-null field
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ plain(count: 3) { count label ratio t: __typename } }",
+        '{ plain(count: 3, label: "x") { ... on Plain { label } again: count } }',
+        "{ plain(count: 9223372036854775807) { count } }",
+        "{ broken { count ratio } }",
+        "{ broken { count } }",
+    ],
+)
+def test_plain_objects_answer_and_fail_as_ordinary_execution_does(document: str) -> None:
+    fast = strawberry.Schema(PlainQuery, execution_context_class=CountingExecutor, scalar_overrides=SCALARS)
+    ordinary = strawberry.Schema(PlainQuery, scalar_overrides=SCALARS)
+    ours, theirs = fast.execute_sync(document), ordinary.execute_sync(document)
+    assert ours.data == theirs.data
+    assert [e.formatted for e in ours.errors or []] == [e.formatted for e in theirs.errors or []]
