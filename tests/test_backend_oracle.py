@@ -8,6 +8,7 @@ mistakes; these can. Raw facts are the 5-minute rows (the last 8 days) and the h
 
 from __future__ import annotations
 
+import datetime
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -223,3 +224,79 @@ def test_user_conversations_and_last_activity_are_those_of_the_raw_facts(
     for entity in body["entities"]:
         assert entity["totals"]["lastActiveAt"] == last_by_id[entity["entityId"]], entity["entityName"]
         assert entity["totals"]["conversationsCount"] == conversations_by_id[entity["entityId"]]
+
+
+def _month_starts(now: int, months: int) -> list[datetime.datetime]:
+    """The first instants (UTC) of the last ``months`` calendar months up to ``now``, oldest first,
+    counted here by stepping a date back one day from each month's first."""
+    first = datetime.datetime.fromtimestamp(now, datetime.UTC).replace(day=1, hour=0, minute=0, second=0)
+    starts = [first]
+    while len(starts) < months:
+        starts.append((starts[-1] - datetime.timedelta(days=1)).replace(day=1))
+    return starts[::-1]
+
+
+def test_monthly_credits_are_the_raw_facts_of_each_calendar_month(
+    api: Api, facts: sqlite3.Connection, org_key: int, settings: BackendSettings
+) -> None:
+    """Sums of the hourly rows (they cover every hour up to now) against the backend's daily roll-ups."""
+    body = api.ok("/credits/stats/monthly", months="24")
+    assert body["success"] is True
+    starts = _month_starts(settings.now(), 24)
+    assert [row["month"] for row in body["data"]] == [s.strftime("%Y-%m-%dT%H:%M:%S.000Z") for s in starts]
+    ends = [int(s.timestamp()) for s in starts[1:]] + [settings.now() + 86_400]
+    totals = dict.fromkeys(("consumption", "purchases", "grants", "balance"), 0)
+    for row, start, end in zip(body["data"], starts, ends, strict=True):
+        window = (org_key, int(start.timestamp()), end)
+        consumption = sum(
+            facts.execute(
+                f"SELECT COALESCE(SUM(credits), 0) FROM {table}"
+                " WHERE grain = 3600 AND org_id = ? AND ts >= ? AND ts < ?",
+                window,
+            ).fetchone()[0]
+            for table in ("ai_facts", "chat_facts", "storage_facts")
+        )
+        purchases, grants = facts.execute(
+            "SELECT COALESCE(SUM(credits_purchased), 0), COALESCE(SUM(credits_granted), 0) FROM credit_events"
+            " WHERE grain = 3600 AND org_id = ? AND ts >= ? AND ts < ?",
+            window,
+        ).fetchone()
+        expected = {
+            "consumption": consumption,
+            "purchases": purchases,
+            "grants": grants,
+            "balance": grants + purchases - consumption,
+        }
+        assert {k: row[k] for k in expected} == expected, row["month"]
+        for name in totals:
+            totals[name] += expected[name]
+    assert body["totals"] == totals
+    assert totals["consumption"] > 0 and totals["grants"] > 0
+
+
+def test_llm_configuration_totals_are_the_raw_facts_of_each_configuration(
+    api: Api, facts: sqlite3.Connection, org_key: int, org: Any
+) -> None:
+    body = api.ok("/ai/llm/stats")
+    assert body["success"] is True
+    keys = {config_id: key for key, config_id in _ids(facts).items()}
+    columns = {
+        "totalApiCalls": "requests",
+        "totalTokensIn": "tokens_in",
+        "totalTokensOut": "tokens_out",
+        "totalLlmTokensIn": "policy_tokens_in",
+        "totalLlmTokensOut": "policy_tokens_out",
+        "totalPolicyViolations": "violations",
+        "totalAlerts": "alerts",
+        "totalBlocks": "blocks",
+    }
+    assert [row["aiLlmId"] for row in body["stats"]] == [config.id for config in org.ai_configs]
+    for row in body["stats"]:
+        sums = facts.execute(
+            f"SELECT {', '.join(f'COALESCE(SUM({c}), 0)' for c in columns.values())} FROM ai_facts"
+            " WHERE grain = 3600 AND org_id = ? AND ai_config_id = ?",
+            (org_key, keys[row["aiLlmId"]]),
+        ).fetchone()
+        assert {name: row[name] for name in columns} == {
+            name: str(value) for name, value in zip(columns, sums, strict=True)
+        }

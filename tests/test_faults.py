@@ -150,3 +150,68 @@ def test_faults_at_their_bounds_are_accepted_and_listed(faulty: httpx.Client) ->
         ("/y", "slow", 503, 120_000, None, 1.0),
     ]
     assert [f["id"] for f in listed] == sorted({f["id"] for f in listed})
+
+
+def test_an_injected_status_answers_the_contracts_error_body(faulty: httpx.Client) -> None:
+    _inject(faulty, path="/v2/stats/storage", mode="status", status=429)
+    failed = faulty.get(STORAGE)
+    assert failed.status_code == 429
+    assert failed.json() == {"success": False, "message": "Injected fault.", "error_code": "INJECTED_FAULT"}
+    assert failed.headers["content-length"] == str(len(failed.content))
+
+
+def test_a_truncated_body_is_the_first_half(faulty: httpx.Client) -> None:
+    whole = faulty.get(STORAGE).content
+    _inject(faulty, path="/v2/stats/storage", mode="truncate")
+    assert faulty.get(STORAGE).content == whole[: len(whole) // 2]
+
+
+def test_the_malformed_body_is_the_documented_one(faulty: httpx.Client) -> None:
+    _inject(faulty, path="/v2/stats/storage", mode="malformed")
+    assert faulty.get(STORAGE).content == b'{"success": true, "meta": {"start": 17,, "series": ['
+
+
+def test_fault_control_is_never_faulted_itself(faulty: httpx.Client) -> None:
+    _inject(faulty, path="/", mode="status", status=500)
+    listed = faulty.get("/_faults")
+    assert listed.status_code == 200 and len(listed.json()["faults"]) == 1
+    assert faulty.get(STORAGE).status_code == 500
+
+
+def test_fault_control_answers_what_it_did(faulty: httpx.Client) -> None:
+    created = faulty.post("/_faults", json={"path": "/v2/stats/ai", "mode": "slow", "delayMs": 5, "times": 3})
+    assert created.status_code == 201
+    fault = created.json()["fault"]
+    assert created.json()["success"] is True
+    assert (fault["path"], fault["mode"], fault["delay_ms"], fault["times"], fault["rate"]) == (
+        "/v2/stats/ai",
+        "slow",
+        5,
+        3,
+        1.0,
+    )
+    assert faulty.get("/_faults").json() == {"success": True, "faults": [fault]}
+    cleared = faulty.delete("/_faults")
+    assert cleared.status_code == 200 and cleared.json() == {"success": True, "faults": []}
+    assert faulty.get("/_faults").json() == {"success": True, "faults": []}
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ({"path": "/", "mode": "explode"}, "mode must be one of status, slow, truncate, malformed, drop"),
+        ({"path": "/", "mode": "status", "status": 99}, "status must be an HTTP status between 100 and 599"),
+        ({"path": "/", "mode": "slow", "delayMs": -1}, "delay_ms must be between 0 and 120000"),
+        ({"path": "/", "mode": "status", "rate": 0}, "rate must be more than 0 and at most 1"),
+    ],
+)
+def test_a_refused_fault_spec_says_the_shape_and_the_rule(
+    faulty: httpx.Client, spec: dict[str, object], problem: str
+) -> None:
+    response = faulty.post("/_faults", json=spec)
+    assert response.json() == {
+        "success": False,
+        "message": "Send JSON {path, mode, status?, delayMs?, times?, rate?}; mode in"
+        f" status, slow, truncate, malformed, drop ({problem}).",
+        "error_code": "INVALID_FAULT",
+    }
