@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import orjson
-from httpx_aiohttp import AiohttpTransport
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -40,8 +39,10 @@ from resolvers.cache_stores import CacheStore, MemoryStore, RedisStore
 from resolvers.client import UpstreamClient
 from resolvers.context import RequestContext
 from resolvers.response_cache import ResponseCache
+from resolvers.upstream_http import AiohttpUpstream, HttpxUpstream, UpstreamHttp
 
 REPORT_HEADER = "x-upstream-report"
+MAX_UPSTREAM_CONNECTIONS = 100
 GC_YOUNG_THRESHOLD = 50_000
 LOCAL_BASE_URL = "http://local-backend"
 
@@ -97,6 +98,24 @@ def _local_backend(settings: BackendSettings) -> tuple[httpx.AsyncBaseTransport,
     return httpx.ASGITransport(app=backend), backend
 
 
+def _upstream(
+    settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None, tracing: Tracing
+) -> UpstreamHttp:
+    """aiohttp's pool for a real upstream; an httpx client over ``transport`` (the in-process local
+    backend, or a test's) otherwise."""
+    if transport is None:
+        assert settings.api_url is not None
+        return AiohttpUpstream(settings.api_url, MAX_UPSTREAM_CONNECTIONS, tracing.aiohttp_trace_configs())
+    http = httpx.AsyncClient(
+        transport=transport,
+        base_url=settings.api_url or LOCAL_BASE_URL,
+        timeout=settings.timeout_seconds,
+        limits=httpx.Limits(max_connections=MAX_UPSTREAM_CONNECTIONS, max_keepalive_connections=20),
+    )
+    tracing.instrument(http)
+    return HttpxUpstream(http)
+
+
 def create_app(
     settings: GatewaySettings | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
@@ -110,29 +129,17 @@ def create_app(
     backend: Any = None
     if transport is None and settings.api_url is None:
         transport, backend = _local_backend(backend_settings or BackendSettings.from_env({}))
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-    if transport is None:
-        # A real upstream: aiohttp's connection pool under httpx's interface. httpcore's own pool
-        # polls every idle connection's socket on every request, which cost a third of the CPU of
-        # a small query under load (docs/gateway.md, speed).
-        transport = AiohttpTransport(limits=limits)
     breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_cool_down)
-    http = httpx.AsyncClient(
-        transport=transport,
-        base_url=settings.api_url or LOCAL_BASE_URL,
-        timeout=settings.timeout_seconds,
-        limits=limits,
-    )
-    cache = _response_cache(settings)
     tracing = tracing or Tracing(provider_from_environment(), settings.trace_resolvers)
-    tracing.instrument(http)
+    upstream = _upstream(settings, transport, tracing)
+    cache = _response_cache(settings)
     schema = schema or create_schema(settings.federation_tracing, tracing.extension())  # type: ignore[arg-type]  # a class is hashable
     graphiql = GraphiQL(settings.graphiql_folder)
     endpoint = GraphQLEndpoint(
         schema,
         DocumentCache(schema._schema, settings.document_cache_size, settings.limits()),
         _persisted_queries(settings),
-        _context_factory(settings, UpstreamClient(http, settings.timeout_seconds, breaker), cache),
+        _context_factory(settings, UpstreamClient(upstream, settings.timeout_seconds, breaker), cache),
         graphiql.html,
         lambda request: _report_requested(settings, request),
         Budget(settings.max_upstream_calls, settings.max_values, settings.entity_batching),
@@ -153,7 +160,7 @@ def create_app(
         async with contextlib.AsyncExitStack() as stack:
             if backend is not None:
                 await stack.enter_async_context(backend.router.lifespan_context(backend))
-            stack.push_async_callback(http.aclose)
+            stack.push_async_callback(upstream.close)
             if cache is not None:
                 await cache.start()
                 stack.push_async_callback(cache.close)
@@ -173,7 +180,7 @@ def create_app(
             Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
             Route("/graphiql/{name}", graphiql.asset, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", Readiness(http, breaker).endpoint, methods=["GET"]),
+            Route("/readyz", Readiness(upstream, breaker).endpoint, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
         lifespan=lifespan,

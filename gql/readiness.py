@@ -7,20 +7,23 @@ below 500 (a 401 for the token-less probe included) means it is up.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from resolvers.breaker import CircuitBreaker, State
+from resolvers.errors import UpstreamTimeout, UpstreamUnreachable
+from resolvers.upstream_http import UpstreamHttp
 
 PROBE = "/v2/stats/ai?scope=org&window=24h"
+PROBE_SECONDS = 2.0
 
 
 class Readiness:
-    def __init__(self, http: httpx.AsyncClient, breaker: CircuitBreaker, cache_seconds: float = 5.0) -> None:
-        self.http = http
+    def __init__(self, upstream: UpstreamHttp, breaker: CircuitBreaker, cache_seconds: float = 5.0) -> None:
+        self.upstream = upstream
         self.breaker = breaker
         self.cache_seconds = cache_seconds
         self._checked_at = -float("inf")
@@ -30,10 +33,13 @@ class Readiness:
         if time.monotonic() - self._checked_at < self.cache_seconds:
             return self._upstream
         try:
-            response = await self.http.get(PROBE, timeout=2.0)
-            self._upstream = "up" if response.status_code < 500 else f"failing (HTTP {response.status_code})"
-        except httpx.HTTPError as exc:
-            self._upstream = f"unreachable ({type(exc).__name__})"
+            async with asyncio.timeout(PROBE_SECONDS):
+                answer = await self.upstream.get(PROBE, {})
+            self._upstream = "up" if answer.status < 500 else f"failing (HTTP {answer.status})"
+        except TimeoutError:
+            self._upstream = "unreachable (no answer in 2 s)"
+        except (UpstreamTimeout, UpstreamUnreachable) as exc:
+            self._upstream = f"unreachable ({type(exc.__cause__ or exc).__name__})"
         self._checked_at = time.monotonic()
         return self._upstream
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 from opentelemetry import propagate, trace
+from opentelemetry.instrumentation.aiohttp_client import create_trace_config
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
@@ -84,6 +85,12 @@ class Tracing:
         """A child span per upstream call, and ``traceparent`` on every upstream request."""
         if self.provider is not None:
             HTTPXClientInstrumentor.instrument_client(client, tracer_provider=self.provider)
+
+    def aiohttp_trace_configs(self) -> list[Any]:
+        """The same for a real upstream, reached through aiohttp (``resolvers.upstream_http``)."""
+        if self.provider is None:
+            return []
+        return [create_trace_config(tracer_provider=self.provider)]
 
     @contextlib.contextmanager
     def operation(self, headers: Mapping[str, str]) -> Iterator[Span]:

@@ -18,7 +18,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import httpx
 import orjson
 from tenacity import (
     AsyncRetrying,
@@ -36,6 +35,7 @@ from resolvers.errors import (
     UpstreamUnreachable,
 )
 from resolvers.requests import RestRequest
+from resolvers.upstream_http import UpstreamHttp
 
 LOG = logging.getLogger("resolvers.upstream")
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
@@ -143,9 +143,9 @@ class UpstreamClient:
     """Shared by every request (one connection pool and one breaker); holds no caller state."""
 
     def __init__(
-        self, http: httpx.AsyncClient, timeout: float = 15.0, breaker: CircuitBreaker | None = None
+        self, upstream: UpstreamHttp, timeout: float = 15.0, breaker: CircuitBreaker | None = None
     ) -> None:
-        self.http = http
+        self.upstream = upstream
         self.timeout = timeout
         self.breaker = breaker or CircuitBreaker()
 
@@ -183,21 +183,18 @@ class UpstreamClient:
         status: int | None = None
         try:
             async with asyncio.timeout(budget):
-                response = await self.http.get(
-                    request.target, headers={"Authorization": authorization, "Accept": "application/json"}
+                answer = await self.upstream.get(
+                    request.target, {"Authorization": authorization, "Accept": "application/json"}
                 )
-            status = response.status_code
+            status = answer.status
         except TimeoutError as exc:
             self.breaker.failed()
             if deadline is not None and deadline.remaining() <= 0:
                 raise DeadlineExceeded(deadline.seconds) from exc
             raise UpstreamTimeout() from exc
-        except httpx.TimeoutException as exc:
+        except (UpstreamTimeout, UpstreamUnreachable):
             self.breaker.failed()
-            raise UpstreamTimeout() from exc
-        except httpx.HTTPError as exc:
-            self.breaker.failed()
-            raise UpstreamUnreachable() from exc
+            raise
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             log.calls.append(UpstreamCall(request.path, request.query, status, elapsed))
@@ -210,6 +207,5 @@ class UpstreamClient:
         else:
             self.breaker.succeeded()
         if status >= 400:
-            raise _status_failure(status, response.content, _retry_after(response.headers.get("retry-after")))
-        headers = response.headers
-        return UpstreamAnswer(response.content, headers.get("cache-control"), headers.get("age"))
+            raise _status_failure(status, answer.body, _retry_after(answer.retry_after))
+        return UpstreamAnswer(answer.body, answer.cache_control, answer.age)

@@ -98,7 +98,9 @@ class UpstreamLoader:
 
             result, seconds = MISS, 0.0  # what a lookup that ends in a failure counts as
             try:
-                value, result, seconds = await cache.fetch(key.credentials, key.request.target, call, key.parser)
+                value, result, seconds = await cache.fetch(
+                    key.credentials, key.request.target, call, key.parser
+                )
             finally:
                 self.log.lookups.append(CacheLookup(key.request.path, key.request.query, result, seconds))
             return value

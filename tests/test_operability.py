@@ -115,6 +115,7 @@ def test_readyz_tells_a_failing_or_unreachable_upstream_and_caches_its_probe() -
 
     from gql.readiness import Readiness
     from resolvers.breaker import CircuitBreaker
+    from resolvers.upstream_http import HttpxUpstream
 
     probes: list[str] = []
 
@@ -132,7 +133,7 @@ def test_readyz_tells_a_failing_or_unreachable_upstream_and_caches_its_probe() -
     async def run() -> list[tuple[int, Any]]:
         async with httpx.AsyncClient(transport=httpx.MockTransport(upstream), base_url="http://u") as http:
             breaker = CircuitBreaker(threshold=1)
-            readiness = Readiness(http, breaker, cache_seconds=60)
+            readiness = Readiness(HttpxUpstream(http), breaker, cache_seconds=60)
             answers = [await ask(readiness), await ask(readiness)]  # the second is the cached probe
             readiness.cache_seconds = 0
             answers.append(await ask(readiness))
@@ -153,13 +154,14 @@ def test_readyz_says_unreachable_when_nothing_answers() -> None:
 
     from gql.readiness import Readiness
     from resolvers.breaker import CircuitBreaker
+    from resolvers.upstream_http import HttpxUpstream
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused")
 
     async def run() -> Any:
         async with httpx.AsyncClient(transport=httpx.MockTransport(refuse), base_url="http://u") as http:
-            response = await Readiness(http, CircuitBreaker()).endpoint(None)  # type: ignore[arg-type]
+            response = await Readiness(HttpxUpstream(http), CircuitBreaker()).endpoint(None)  # type: ignore[arg-type]
             return response.status_code, json.loads(bytes(response.body))
 
     assert asyncio.run(run()) == (

@@ -5,6 +5,7 @@ variable set there is no tracing at all."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from gql.app import create_app
 from gql.settings import GatewaySettings
 from gql.tracing import Tracing, provider_from_environment, traced
 from tests.gateway import Gateway
+from tests.servers import serve
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{CALLER_TRACE}-00f067aa0ba902b7-01"
@@ -141,3 +143,28 @@ def test_tracing_is_on_only_when_an_otel_variable_asks_for_it(environ: dict[str,
     if provider is not None:
         assert provider.resource.attributes["service.name"] == "flashback-gql"
         provider.shutdown()
+
+
+def test_a_real_upstream_gets_the_trace_and_a_span_per_call_too(backend_app: Starlette) -> None:
+    """With ``FLASHBACK_API_URL`` the upstream is reached through aiohttp over a socket."""
+    seen: list[str | None] = []
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            seen.append(dict(scope["headers"]).get(b"traceparent", b"").decode() or None)
+        await backend_app(scope, receive, send)
+
+    exporter = InMemorySpanExporter()
+    tracing = Tracing(traced(Resource.create({}), [SimpleSpanProcessor(exporter)]))
+    with serve(recording) as url:
+        gateway = Gateway(create_app(GatewaySettings(api_url=url, response_cache=False), tracing=tracing))
+        try:
+            answer = _ask(gateway, DASHBOARD, {"traceparent": TRACEPARENT}).json()
+        finally:
+            gateway.close()
+    assert "errors" not in answer and answer["extensions"]["upstream"]["count"] == 2
+    spans = exporter.get_finished_spans()
+    [operation] = [s for s in spans if s.name == "query Dashboard"]
+    children = [s for s in spans if s.parent is not None and s.parent.span_id == operation.context.span_id]
+    assert len(children) == 2
+    assert len(seen) == 2 and all(t is not None and t.split("-")[1] == CALLER_TRACE for t in seen)
