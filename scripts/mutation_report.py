@@ -3,8 +3,10 @@
 A surviving mutant is *equivalent* when no caller could tell it from the original. Two kinds are
 recognised from the mutant's own diff, by rule:
 
-- ``sql-case``: only the letter case of an SQL string changed; SQLite's keywords and identifiers
-  are case-insensitive.
+- ``sql-case``: only the letter case of an SQL string in the local backend changed; SQLite's
+  keywords and identifiers are case-insensitive.
+- ``header-case``: only the letter case of an HTTP header's name changed; header names are
+  case-insensitive (RFC 9110 §5.1), and Starlette and httpx read and write them so.
 - ``zip-strict``: ``zip(..., strict=True)`` lost its ``strict``; the lengths are equal by
   construction there, and ``strict`` only guards against a bug that cannot happen.
 
@@ -87,13 +89,44 @@ class Diffs:
         return [d[2:] for d in diff if d.startswith("- ")], [d[2:] for d in diff if d.startswith("+ ")]
 
 
-def rule(before: list[str], after: list[str]) -> str | None:
+_LITERAL = re.compile(r"""b?(["'])(.*?)\1""")
+HEADERS = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "age",
+        "authorization",
+        "cache-control",
+        "content-length",
+        "content-type",
+        "retry-after",
+        "traceparent",
+        "x-request-id",
+        "x-upstream-report",
+        "apollo-federation-include-trace",
+    }
+)
+
+
+def _case_changed_literal(old: str, new: str) -> str | None:
+    """The one string literal whose letter case alone differs between the lines, if that is all."""
+    if old == new or old.lower() != new.lower():
+        return None
+    pairs = list(zip(_LITERAL.findall(old), _LITERAL.findall(new), strict=False))
+    changed = [a[1] for a, b in pairs if a[1] != b[1]]
+    return changed[0] if len(changed) == 1 else None
+
+
+def rule(name: str, before: list[str], after: list[str]) -> str | None:
     """The equivalence rule a mutant's diff meets, if any."""
     if len(before) != 1 or len(after) != 1:
         return None
     old, new = before[0], after[0]
-    if old.lower() == new.lower() and old != new and _SQL.search(old):
+    literal = _case_changed_literal(old, new)
+    if literal is not None and name.startswith("local_backend.") and _SQL.search(literal):
         return "sql-case"
+    if literal is not None and literal.lower() in HEADERS:
+        return "header-case"
     if "strict=True" in old and re.sub(r",?\s*strict=\w*", "", old) == re.sub(r",?\s*strict=\w*", "", new):
         return "zip-strict"
     return None
@@ -108,7 +141,7 @@ def report(statuses: dict[str, str], patterns: list[str], by_hand: set[str]) -> 
     diffs = Diffs()
     by_rule = {}
     for name, status in chosen.items():
-        if status not in KILLED and name not in by_hand and (found := rule(*diffs.changed(name))):
+        if status not in KILLED and name not in by_hand and (found := rule(name, *diffs.changed(name))):
             by_rule[name] = found
     equivalent = by_hand | set(by_rule)
     lines = ["# Mutation report", "", f"Modules: {' '.join(patterns)}", ""]
