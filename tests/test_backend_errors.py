@@ -180,6 +180,7 @@ def test_each_refusal_answers_its_status_code_and_message(
     assert response.headers["content-type"].startswith("application/json")
     body: dict[str, Any] = response.json()
     assert body == {"success": False, "message": message, "error_code": code}
+    assert "www-authenticate" not in response.headers, "only a 401 asks for credentials"
 
 
 def test_a_method_other_than_get_is_refused_in_json(api: Api) -> None:
@@ -190,3 +191,30 @@ def test_a_method_other_than_get_is_refused_in_json(api: Api) -> None:
         "message": "Method Not Allowed",
         "error_code": "METHOD_NOT_ALLOWED",
     }
+
+
+@pytest.mark.parametrize(
+    "instant",
+    ["2026-11-10T00:00:00Z", "2026-11-10T00:00:00+00:00", "2026-11-10T00:00:00", "2026-11-10"],
+)
+def test_a_legacy_date_without_an_offset_is_utc_whatever_the_servers_zone(api: Api, instant: str) -> None:
+    """The backend runs in Pacific/Chatham time here (UTC+13:45 in November): a naive instant must
+    still mean UTC, as the contract says."""
+    import os
+    import time
+
+    zone = os.environ.get("TZ")
+    os.environ["TZ"] = "Pacific/Chatham"
+    time.tzset()
+    try:
+        naive = api.ok("/aistats/daily", startDate=instant, endDate="2026-11-12T00:00:00Z")["data"]
+        utc = api.ok("/aistats/daily", startDate="2026-11-10T00:00:00Z", endDate="2026-11-12T00:00:00Z")[
+            "data"
+        ]
+    finally:
+        if zone is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = zone
+        time.tzset()
+    assert naive == utc and naive

@@ -76,3 +76,19 @@ def test_daily_rollups_hold_the_same_numbers_as_the_facts(tmp_path: Path, settin
 
 def test_database_stays_small(settings: BackendSettings) -> None:
     assert settings.db_path.stat().st_size < 300 * 1024 * 1024
+
+
+def test_the_store_says_what_it_will_do_before_it_does_it(tmp_path: Path, settings: BackendSettings) -> None:
+    """``flashback-gql serve`` prints a progress line only when there is work: this is its answer."""
+    store = Store(tmp_path / "plans.sqlite3", settings.seed)
+    assert store.work_for(NOW) == "generate", "no file yet"
+    store.ensure(NOW - 3_600)
+    assert store.work_for(NOW - 3_600) is None, "up to date"
+    assert store.work_for(NOW) == "top up", "the clock moved on"
+    assert store.work_for(NOW - 7_200) == "generate", "the clock went back: the data is from the future"
+    assert Store(store.path, settings.seed + 1).work_for(NOW - 3_600) == "generate", "another seed"
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE meta SET value = 'older code' WHERE key = 'schema'")
+    assert store.work_for(NOW - 3_600) == "generate", "made by other generating code"
+    (tmp_path / "broken.sqlite3").write_bytes(b"not a database")
+    assert Store(tmp_path / "broken.sqlite3", settings.seed).work_for(NOW) == "generate"
