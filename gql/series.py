@@ -141,17 +141,13 @@ class BreakdownEntity(Generic[T, P, C]):
     point_type: ClassVar[type[Any]]
     columns_type: ClassVar[type[Any]]
 
-    @strawberry.field(
+    # Plain data, read as attributes (gql.row_form completes them without a resolver call each).
+    entityId: strawberry.ID = strawberry.field(
         description="The entity's key in this breakdown's dimension (a repo UUID, a model name...; see the"
         " dimension). Not a cache identity: the same entity has other numbers in another window, scope or"
         " filter, so this type has no `id`. Its link field (`repo { id }`, `model { id }`...) is the entity."
     )
-    def entityId(self) -> strawberry.ID:
-        return strawberry.ID(self.payload.id)
-
-    @strawberry.field(description="The entity's display name, if the upstream has one.")
-    def name(self) -> str | None:
-        return self.payload.name
+    name: str | None = strawberry.field(description="The entity's display name, if the upstream has one.")
 
     @strawberry.field(description="The entity's metrics over the whole window.")
     def totals(self) -> T:
@@ -203,4 +199,8 @@ class Breakdown(Generic[E]):
     @strawberry.field(description="This page of entities, largest first.")
     def entities(self) -> list[E]:
         by = self.payload.meta.by
-        return [self.entity_type(payload=entity, by=by) for entity in self.payload.entities]
+        entity_type = self.entity_type
+        return [
+            entity_type(payload=entity, by=by, entityId=strawberry.ID(entity.id), name=entity.name)
+            for entity in self.payload.entities
+        ]
