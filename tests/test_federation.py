@@ -133,7 +133,7 @@ def test_a_failed_breakdown_fails_every_entity_it_was_to_answer(backend_app: Sta
     error at its own path, and no per-entity calls follow the failed one."""
     repos = ids(api, "/v2/stats/ai/breakdown/repos")[:4]
     transport = FailingPathTransport(backend_app, "/v2/stats/ai/breakdown/repos")
-    gateway = Gateway(create_app(GatewaySettings(), transport=transport))
+    gateway = Gateway(create_app(GatewaySettings(response_cache=False), transport=transport))
     try:
         result = gateway.query(ENTITIES % REPO_AI, reps("Repo", repos))
     finally:

@@ -220,7 +220,7 @@ def test_batching_always_gives_the_per_entity_answer(
 ) -> None:
     always = Gateway(
         create_app(
-            GatewaySettings(entity_batching="always", max_upstream_calls=500),
+            GatewaySettings(response_cache=False, entity_batching="always", max_upstream_calls=500),
             transport=httpx.ASGITransport(app=backend_app),
         )
     )

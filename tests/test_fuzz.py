@@ -53,7 +53,9 @@ SCALARS: dict[str, st.SearchStrategy[Any]] = {
 
 @pytest.fixture(scope=per_module)
 def client(backend_app: Starlette) -> Iterator[Gateway]:
-    gateway = Gateway(create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app)))
+    gateway = Gateway(
+        create_app(GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend_app))
+    )
     yield gateway
     gateway.close()
 

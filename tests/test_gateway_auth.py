@@ -52,7 +52,9 @@ def upstream_url(backend_app: Starlette) -> Iterator[str]:
 
 
 def remote_gateway(url: str, service_token: str | None = None) -> Gateway:
-    return Gateway(create_app(GatewaySettings(api_url=url, service_token=service_token)))
+    return Gateway(
+        create_app(GatewaySettings(response_cache=False, api_url=url, service_token=service_token))
+    )
 
 
 def test_remote_mode_forwards_the_callers_token(upstream_url: str, api: Api) -> None:

@@ -117,8 +117,8 @@ class CountingTransport(httpx.AsyncBaseTransport):
 @pytest.fixture
 def counted(backend_app: Starlette) -> Iterator[tuple[CountingTransport, Gateway, Gateway]]:
     transport = CountingTransport(backend_app)
-    wide = Gateway(create_app(GatewaySettings(), transport=transport))
-    narrow = Gateway(create_app(GatewaySettings(concurrency=2), transport=transport))
+    wide = Gateway(create_app(GatewaySettings(response_cache=False), transport=transport))
+    narrow = Gateway(create_app(GatewaySettings(response_cache=False, concurrency=2), transport=transport))
     yield transport, wide, narrow
     wide.close()
     narrow.close()

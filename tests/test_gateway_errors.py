@@ -151,7 +151,9 @@ def faulty_url(settings: BackendSettings) -> Iterator[str]:
 
 @pytest.fixture
 def remote(faulty_url: str) -> Iterator[Gateway]:
-    client = Gateway(create_app(GatewaySettings(api_url=faulty_url, timeout_seconds=1.0)))
+    client = Gateway(
+        create_app(GatewaySettings(response_cache=False, api_url=faulty_url, timeout_seconds=1.0))
+    )
     yield client
     client.close()
     httpx.delete(f"{faulty_url}/_faults")
@@ -194,7 +196,11 @@ def test_a_refused_connection_is_an_upstream_error() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = Gateway(create_app(GatewaySettings(api_url=f"http://127.0.0.1:{port}", timeout_seconds=2.0)))
+    client = Gateway(
+        create_app(
+            GatewaySettings(response_cache=False, api_url=f"http://127.0.0.1:{port}", timeout_seconds=2.0)
+        )
+    )
     try:
         result = client.query(STORAGE_AND_CREDITS)
     finally:

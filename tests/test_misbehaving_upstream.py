@@ -274,7 +274,7 @@ _cases(
 @pytest.fixture(scope=per_module)
 def rewriting(backend_app: Starlette) -> Iterator[tuple[RewritingTransport, Gateway]]:
     transport = RewritingTransport(backend_app)
-    client = Gateway(create_app(GatewaySettings(), transport=transport))
+    client = Gateway(create_app(GatewaySettings(response_cache=False), transport=transport))
     yield transport, client
     client.close()
 
@@ -409,7 +409,7 @@ def test_an_error_body_out_of_contract_still_gives_a_coded_error(
     body: bytes, message: str, upstream_code: str | None
 ) -> None:
     transport = ErrorBodyTransport(400, body)
-    client = Gateway(create_app(GatewaySettings(), transport=transport))
+    client = Gateway(create_app(GatewaySettings(response_cache=False), transport=transport))
     try:
         result = client.query("{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")
     finally:
@@ -426,7 +426,9 @@ def test_retry_after_is_honoured_within_the_deadline(retry_after: str, at_least:
     import time
 
     transport = ErrorBodyTransport(503, b'{"message": "busy"}', {"retry-after": retry_after})
-    client = Gateway(create_app(GatewaySettings(request_deadline=5), transport=transport))
+    client = Gateway(
+        create_app(GatewaySettings(response_cache=False, request_deadline=5), transport=transport)
+    )
     started = time.monotonic()
     try:
         result = client.query("{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")

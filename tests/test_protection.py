@@ -30,7 +30,7 @@ from tests.test_gateway_calls import CountingTransport
 @pytest.fixture(scope=per_module)
 def counted(backend_app: Starlette) -> Iterator[tuple[CountingTransport, Gateway]]:
     transport = CountingTransport(backend_app)
-    client = Gateway(create_app(GatewaySettings(), transport=transport))
+    client = Gateway(create_app(GatewaySettings(response_cache=False), transport=transport))
     yield transport, client
     client.close()
 
@@ -115,7 +115,7 @@ def test_the_reference_dashboard_reports_its_estimate_beside_what_it_cost(gatewa
 
 
 def test_a_twelve_megabyte_document_is_refused_before_it_is_read(backend_app: Starlette) -> None:
-    app = create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app))
+    app = create_app(GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend_app))
     document = "{ " + " ".join(f"a{n}: __typename" for n in range(655_360)) + " }"
     assert len(document) > 12_000_000
     with serve(app) as url:
@@ -172,7 +172,7 @@ def _clear(url: str) -> None:
 
 
 def _remote(url: str, **settings: Any) -> Gateway:
-    return Gateway(create_app(GatewaySettings(api_url=url, **settings)))
+    return Gateway(create_app(GatewaySettings(response_cache=False, api_url=url, **settings)))
 
 
 def test_a_slow_upstream_costs_the_deadline_not_forty_timeouts(faulty_backend: str) -> None:
@@ -218,7 +218,9 @@ def test_other_client_errors_are_not_retried(faulty_backend: str) -> None:
 def test_with_the_upstream_down_the_breaker_fails_fast_and_readyz_says_so() -> None:
     down = f"http://127.0.0.1:{free_port()}"
     app = create_app(
-        GatewaySettings(api_url=down, service_token="t", breaker_threshold=5, breaker_cool_down=60)
+        GatewaySettings(
+            response_cache=False, api_url=down, service_token="t", breaker_threshold=5, breaker_cool_down=60
+        )
     )
     client = Gateway(app)
     query = "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"
@@ -267,7 +269,7 @@ def test_an_id_with_a_comma_is_refused(gateway: Gateway) -> None:
 def test_healthz_stays_fast_while_abusive_requests_arrive(backend_app: Starlette) -> None:
     """Oversized, over-long and over-budget documents never hold the event loop: /healthz answers in
     well under half a second throughout (bench/faults.py measures the p99: under 50 ms)."""
-    app = create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app))
+    app = create_app(GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend_app))
     abusive = [
         {"query": "{ " + " ".join(f"a{n}: __typename" for n in range(30_000)) + " }"},
         {"query": "{ stats(window: LAST_7D) { ai { " + _aliases(2000) + " } } }"},

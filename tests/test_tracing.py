@@ -46,7 +46,7 @@ def traced_gateway(backend_app: Starlette) -> Iterator[tuple[Gateway, InMemorySp
     exporter = InMemorySpanExporter()
     tracing = Tracing(traced(Resource.create({}), [SimpleSpanProcessor(exporter)]))
     upstream = HeaderRecorder(backend_app)
-    gateway = Gateway(create_app(GatewaySettings(), transport=upstream, tracing=tracing))
+    gateway = Gateway(create_app(GatewaySettings(response_cache=False), transport=upstream, tracing=tracing))
     yield gateway, exporter, upstream
     gateway.close()
 
@@ -115,7 +115,11 @@ def test_per_resolver_spans_only_when_asked_for(backend_app: Starlette) -> None:
         exporter = InMemorySpanExporter()
         tracing = Tracing(traced(Resource.create({}), [SimpleSpanProcessor(exporter)]), resolver_spans)
         gateway = Gateway(
-            create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app), tracing=tracing)
+            create_app(
+                GatewaySettings(response_cache=False),
+                transport=httpx.ASGITransport(app=backend_app),
+                tracing=tracing,
+            )
         )
         try:
             _ask(gateway, DASHBOARD, {})
