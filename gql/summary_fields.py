@@ -12,7 +12,7 @@ import strawberry
 
 from gql.enums import wire
 from gql.series import Summary
-from resolvers.statistics import summarize
+from resolvers.statistics import summarize, summary_of
 
 _METRIC = "The metric to summarise; the gateway computes it from the series it already holds."
 
@@ -20,7 +20,7 @@ _METRIC = "The metric to summarise; the gateway computes it from the series it a
 def series_summary_of(series: Any, metric: Enum | None) -> Summary:
     """The upstream's own summary, or with ``metric`` the gateway's summary of any metric."""
     if metric is None:
-        return Summary.of(series.payload.summary)
+        return Summary.of(summary_of(series.payload))
     return Summary.of(summarize(series.payload.columns.values[wire(metric)]))
 
 

@@ -31,7 +31,6 @@ from resolvers import resources
 from resolvers.errors import UpstreamStatus
 from resolvers.loaders import UpstreamLoader
 from resolvers.requests import EntitySeries, Page
-from resolvers.statistics import summarize
 from resolvers.v2_payloads import (
     BreakdownPayload,
     Columns,
@@ -123,4 +122,4 @@ def _series_of(request: EntitySeries, entity: Entity, window_meta: Meta) -> Seri
         filter_type=None if by_filter is None else resources.FILTER_TYPES[by_filter],
         filter_id=request.entity_id if by_filter else None,
     )
-    return SeriesPayload(meta, summarize(columns.values[request.domain.summary_metric]), columns)
+    return SeriesPayload(meta, None, columns, request.domain.summary_metric)

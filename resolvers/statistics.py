@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from resolvers.v2_payloads import Summary
+from resolvers.v2_payloads import SeriesPayload, Summary
 from resolvers.values import Number
 
 
@@ -39,3 +39,11 @@ def summarize(values: Sequence[Number]) -> Summary:
         p50=round(_percentile(ordered, 0.5), 6),
         p90=round(_percentile(ordered, 0.9), 6),
     )
+
+
+def summary_of(payload: SeriesPayload) -> Summary:
+    """The upstream's summary of a series; for one taken from a breakdown, which comes without, the
+    same statistics of the same metric, computed only when a field asks for them."""
+    if payload.summary is not None:
+        return payload.summary
+    return summarize(payload.columns.values[payload.summary_metric])

@@ -169,8 +169,9 @@ class Summary:
 @dataclass(frozen=True, slots=True)
 class SeriesPayload:
     meta: Meta
-    summary: Summary
+    summary: Summary | None  # None: a series taken from a breakdown, summarised only when asked
     columns: Columns
+    summary_metric: str = ""  # the column the upstream's summary covers (resolvers.statistics.summary_of)
 
 
 def _decode(decoder: msgspec.json.Decoder[Any], body: bytes) -> Any:
