@@ -184,11 +184,7 @@ class ResponseCache:
 
     def _store_failed(self, failure: Exception) -> None:
         self._store_down_until = time.monotonic() + STORE_RETRY_SECONDS
-        LOG.warning(
-            "response cache store failed; asking the upstream for %s s",
-            STORE_RETRY_SECONDS,
-            extra={"fields": {"failure": type(failure).__name__}},
-        )
+        LOG.warning("cache store failed", extra={"fields": {"failure": type(failure).__name__}})
 
     async def close(self) -> None:
         await self.store.close()

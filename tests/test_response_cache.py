@@ -395,3 +395,87 @@ def test_asking_for_the_upstream_report_always_executes(cached: Gateway, countin
     _plain(cached, SMALL)
     reported = cached.query(SMALL)
     assert _cache(reported)["hits"] == 1, "executed, with the upstream answer from the response cache"
+
+
+def test_an_answer_the_upstream_marks_stale_is_not_kept_whole(counting: CountingTransport) -> None:
+    counting.headers["cache-control"] = "max-age=0"
+    client = Gateway(create_app(GatewaySettings(), transport=counting))
+    try:
+        _plain(client, SMALL)
+        _plain(client, SMALL)
+    finally:
+        client.close()
+    assert counting.calls == 2
+
+
+def test_each_operation_of_a_document_has_its_own_answer(cached: Gateway) -> None:
+    document = (
+        "query Ai { stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"
+        " query Storage { stats(window: LAST_24H) { storage { timeSeries { summary { total } } } } }"
+    )
+
+    def ask(operation: str) -> Any:
+        return cached._runner.run(
+            cached._client.post(
+                "/graphql",
+                json={"query": document, "operationName": operation},
+                headers={"Authorization": "Bearer demo"},
+            )
+        ).json()["data"]["stats"]
+
+    assert list(ask("Ai")) == ["ai"] and list(ask("Storage")) == ["storage"]
+    assert list(ask("Ai")) == ["ai"]
+
+
+def test_a_hung_redis_costs_one_wait_then_is_left_alone(counting: CountingTransport) -> None:
+    """A Redis that accepts connections and never answers: the first lookup waits for its timeout,
+    the next ones within five seconds do not wait at all."""
+    import socket
+
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)
+        url = f"redis://127.0.0.1:{hung.getsockname()[1]}/0"
+        client = _on_redis(counting, url)
+        try:
+            started = time.monotonic()
+            first = client.query(SMALL)
+            waited = time.monotonic() - started
+            started = time.monotonic()
+            second = client.query(SMALL)
+            then = time.monotonic() - started
+        finally:
+            client.close()
+    assert not first.errors and not second.errors
+    assert [lookup["result"] for lookup in _cache(second)["lookups"]] == ["unavailable"]
+    assert waited >= 0.2 and then < 0.2, (waited, then)
+
+
+def test_memory_entries_at_the_bounds(tmp_path: Any) -> None:
+    async def run() -> MemoryStore:
+        store = MemoryStore(max_bytes=4_000)
+        await store.put("k", bytes(999), 60)  # exactly a quarter with its key: kept
+        assert await store.get("k") is not None and store.used == 1_000
+        await store.put("k", bytes(499), 60)  # the same key again: counted once
+        assert store.used == 500
+        for index in range(7):
+            await store.put(f"k{index}", bytes(498), 60)  # 500 each with the key
+        assert store.used == 4_000 and len(store) == 8, "exactly full is not over"
+        return store
+
+    asyncio.run(run())
+
+
+def test_redis_reports_what_is_left_of_an_entry(redis_url: str) -> None:
+    from resolvers.cache_stores import RedisStore
+
+    async def run() -> Any:
+        store = RedisStore(redis_url)
+        try:
+            await store.put("flashback:test:left", b"body", 2.0)
+            return await store.get("flashback:test:left")
+        finally:
+            await store.close()
+
+    body, left = asyncio.run(run())
+    assert body == b"body" and 1.5 < left <= 2.0
