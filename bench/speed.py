@@ -37,7 +37,7 @@ import httpx
 import orjson
 
 from bench.common import PINNED_NOW
-from bench.gateway import FIELDS, values_in
+from bench.gateway import FIELDS, median_ms, values_in
 from gql.graphiql import REFERENCE_QUERY
 from local_backend.settings import BackendSettings
 from local_backend.store import Store
@@ -144,15 +144,6 @@ class Spread:
     @property
     def median(self) -> float:
         return statistics.median(self.values)
-
-
-def median_ms(action: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started_at = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started_at)
-    return statistics.median(times) * 1000
 
 
 def post(url: str, query: str, report: bool = True) -> dict[str, Any]:

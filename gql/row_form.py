@@ -91,7 +91,7 @@ class Rows:
 
     def __iter__(self) -> Iterator[Any]:
         names = self.columns.names
-        sources = [self.columns.ts, *(self.columns.values[name] for name in names[1:])]
+        sources = [self.columns.column(name) for name in names]
         point = self.point_type
         return (point(**dict(zip(names, row, strict=True))) for row in zip(*sources, strict=True))
 
@@ -99,7 +99,7 @@ class Rows:
         return len(self.columns)
 
     def column(self, name: str) -> Sequence[Any]:
-        return self.columns.ts if name == "ts" else self.columns.values[name]
+        return self.columns.column(name)
 
 
 class RowFormExecutor(StrawberryGraphQLCoreExecutionContext):

@@ -57,6 +57,10 @@ class Columns:
             self._columns = {name: columns.get(name, ()) for name in self.names}
         return self._columns
 
+    def column(self, name: str) -> Sequence[Number]:
+        """One field's column (``ts`` or a metric), without building the others' mapping."""
+        return self._all()[name]
+
     @property
     def ts(self) -> Sequence[int]:
         return self._all()["ts"]  # type: ignore[return-value]  # epoch seconds, checked at decoding
