@@ -1,5 +1,5 @@
-"""The row form on a fast path: a series' points built as result objects in bulk; and every other
-object whose fields are plain data (totals, chart columns, summaries) completed in one step.
+"""The row form on a fast path: a series' points built as result objects in bulk; and every object
+whose selected fields are plain data or plain functions of it completed in one step.
 
 The row form (``series { ts violations ... }``) is a list of objects whose fields are all scalar
 leaves read straight from the series' columns. Executed field by field, each of its values costs
@@ -14,69 +14,103 @@ the series, and nothing is deferred. Anything else runs through ordinary executi
 need no completion: the upstream decoder checked every one against the scalar's range
 (``resolvers.v2_payloads``), as the chart form's columns rely on too.
 
-The same holds for one object whose type is plain data: every field a scalar or enum without
-arguments, read as an attribute (no resolver, no field extension). Such an object is completed
-as a dict of the selected attributes, each serialized by its scalar as ordinary execution would;
-a null in a non-null field, or a value its scalar refuses, falls back to ordinary execution so
-that the error is the same. On the reference dashboard that is about 1,400 field executions.
+The same holds for any object whose selected fields are each an attribute (no resolver, no field
+extension) or a *direct* resolver: synchronous, taking nothing but the object itself, with no
+arguments, field extensions or permissions (``BreakdownEntity.totals``, ``Breakdown.entities``,
+``TimeSeries.columns``...). Such an object is completed as a dict: each value is read or
+computed, then completed by its type as ordinary execution would (leaves serialized by their
+scalar, objects and lists of objects completed the same way, rows built in bulk). Anything else, a
+resolver that raises, a null in a non-null field or a value its scalar refuses, makes the object
+fall back to ordinary execution, which gives the same error at the same path: the resolvers are
+pure functions of the object. When an extension wraps every resolver (OpenTelemetry spans, Apollo
+traces), resolvers always run through it. On the reference dashboard, this leaves per-field
+execution to the fields that take arguments or reach the upstream: about a hundred instead of
+about 2,000.
 
-``tests/test_row_form.py`` compares both paths on generated selections and on every field of
-every series and breakdown.
+``tests/test_row_form.py`` compares both paths on generated selections, on every field of every
+series and breakdown, and on the fallbacks.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLResolveInfo,
     get_nullable_type,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList
-from graphql.pyutils import AwaitableOrValue, Path
+from graphql.pyutils import AwaitableOrValue, Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.fields.resolver import SELF_PARAMSPEC
 
 from resolvers.v2_payloads import Columns
 
 TYPENAME = "__typename"
 DEFINITION = "strawberry-definition"  # where Strawberry keeps a GraphQL field's own definition
 
-PlainField = tuple[str, GraphQLLeafType, bool]  # attribute, scalar or enum, non-null
-_PLAIN: dict[GraphQLObjectType, dict[str, PlainField] | None] = {}
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """A field read as an attribute of the object."""
+
+    name: str
+    type: GraphQLOutputType
 
 
-def plain_fields(object_type: GraphQLObjectType) -> dict[str, PlainField] | None:
-    """The fields of a plain-data type by GraphQL name, or None when any field needs its resolver."""
-    if object_type not in _PLAIN:
-        _PLAIN[object_type] = _find_plain_fields(object_type)
-    return _PLAIN[object_type]
+@dataclass(frozen=True, slots=True)
+class DirectResolver:
+    """A field computed by calling its resolver with the object alone."""
+
+    function: Callable[[Any], Any]
+    type: GraphQLOutputType
 
 
-def _find_plain_fields(object_type: GraphQLObjectType) -> dict[str, PlainField] | None:
-    if object_type.is_type_of is not None:
+FieldSource = Attribute | DirectResolver
+_SOURCES: dict[GraphQLObjectType, dict[str, FieldSource | None] | None] = {}
+_FALL_BACK: Any = object()  # a value only ordinary execution can complete (or fail) as it should
+
+
+def field_sources(object_type: GraphQLObjectType) -> dict[str, FieldSource | None] | None:
+    """How each field of a type can be had without executing it (None: it cannot), or None for a
+    type whose objects must be checked by ``is_type_of``."""
+    if object_type not in _SOURCES:
+        _SOURCES[object_type] = (
+            None
+            if object_type.is_type_of is not None
+            else {name: _field_source(field) for name, field in object_type.fields.items()}
+        )
+    return _SOURCES[object_type]
+
+
+def _field_source(field: Any) -> FieldSource | None:
+    definition = (field.extensions or {}).get(DEFINITION)
+    if (
+        definition is None
+        or field.args
+        or getattr(definition, "extensions", True)
+        or getattr(definition, "permission_classes", True)
+    ):
         return None
-    fields: dict[str, PlainField] = {}
-    for name, field in object_type.fields.items():
-        definition = (field.extensions or {}).get(DEFINITION)
-        leaf = get_nullable_type(field.type)
-        if (
-            definition is None
-            or field.args
-            or getattr(definition, "base_resolver", True) is not None
-            or getattr(definition, "extensions", True)
-            or getattr(definition, "permission_classes", True)
-            or not is_leaf_type(leaf)
-        ):
-            return None
-        fields[name] = (definition.python_name, leaf, isinstance(field.type, GraphQLNonNull))
-    return fields
+    resolver = getattr(definition, "base_resolver", None)
+    if resolver is None:
+        return Attribute(definition.python_name, field.type)
+    if (
+        resolver.is_async
+        or resolver.arguments
+        or len(resolver.signature.parameters) != 1
+        or resolver.reserved_parameters.get(SELF_PARAMSPEC) is None
+    ):
+        return None
+    return DirectResolver(resolver.wrapped_func, field.type)
 
 
 class Rows:
@@ -103,7 +137,8 @@ class Rows:
 
 
 class RowFormExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor, with lists of ``Rows`` completed in bulk when their selection allows."""
+    """Strawberry's executor, with lists of ``Rows`` and objects of plain fields completed in one
+    step when their selection allows."""
 
     def complete_list_value(
         self,
@@ -114,14 +149,9 @@ class RowFormExecutor(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> AwaitableOrValue[list[Any]]:
-        if isinstance(result, Rows):
-            item_type = return_type.of_type
-            if isinstance(item_type, GraphQLNonNull):
-                item_type = item_type.of_type
-            if isinstance(item_type, GraphQLObjectType):
-                rows = self._rows(item_type, field_details_list, result)
-                if rows is not None:
-                    return rows
+        completed = self._list(return_type, field_details_list, result)
+        if completed is not _FALL_BACK:
+            return completed  # type: ignore[no-any-return]
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
         )
@@ -135,23 +165,20 @@ class RowFormExecutor(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> AwaitableOrValue[dict[str, Any]]:
-        plain = plain_fields(return_type)
-        if plain is not None:
-            built = self._plain_object(return_type, plain, field_details_list, result)
-            if built is not None:
-                return built
+        completed = self._object(return_type, field_details_list, result)
+        if completed is not None:
+            return completed
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
 
-    def _plain_object(
-        self,
-        object_type: GraphQLObjectType,
-        plain: dict[str, PlainField],
-        field_details_list: FieldDetailsList,
-        source: Any,
+    def _object(
+        self, object_type: GraphQLObjectType, field_details_list: FieldDetailsList, source: Any
     ) -> dict[str, Any] | None:
         """The completed object, or None when ordinary execution must give the answer (or error)."""
+        sources = field_sources(object_type)
+        if sources is None:
+            return None
         grouped, deferred, _ = self.collect_subfields(object_type, field_details_list)
         if deferred:
             return None
@@ -161,17 +188,56 @@ class RowFormExecutor(StrawberryGraphQLCoreExecutionContext):
             if name == TYPENAME:
                 completed[key] = object_type.name
                 continue
-            attribute, leaf, non_null = plain[name]
-            value = getattr(source, attribute)
-            if value is None:
-                if non_null:
-                    return None
-                completed[key] = None
-                continue
-            try:
-                completed[key] = leaf.serialize(value)
-            except Exception:  # the error ordinary execution gives, with its path
+            field = sources.get(name)
+            if field is None:
                 return None
+            if isinstance(field, Attribute):
+                value = getattr(source, field.name)
+            elif self.middleware_manager and self.middleware_manager.middlewares:
+                return None  # an extension wraps every resolver: let it see this one
+            else:
+                try:
+                    value = field.function(source)
+                except Exception:  # the error ordinary execution gives, with its path
+                    return None
+            value = self._value(field.type, details, value)
+            if value is _FALL_BACK:
+                return None
+            completed[key] = value
+        return completed
+
+    def _value(self, value_type: GraphQLOutputType, details: FieldDetailsList, value: Any) -> Any:
+        """``value`` completed as ``value_type``, or ``_FALL_BACK``."""
+        if value is None:
+            return _FALL_BACK if isinstance(value_type, GraphQLNonNull) else None
+        nullable = get_nullable_type(value_type)
+        if is_leaf_type(nullable):
+            try:
+                serialized = nullable.serialize(value)
+            except Exception:  # the error ordinary execution gives, with its path
+                return _FALL_BACK
+            return _FALL_BACK if serialized is None or serialized is Undefined else serialized
+        if isinstance(nullable, GraphQLObjectType):
+            completed = self._object(nullable, details, value)
+            return _FALL_BACK if completed is None else completed
+        if isinstance(nullable, GraphQLList):
+            return self._list(nullable, details, value)
+        return _FALL_BACK
+
+    def _list(self, list_type: GraphQLList[Any], details: FieldDetailsList, value: Any) -> Any:
+        item_type = list_type.of_type
+        if isinstance(value, Rows):
+            item = get_nullable_type(item_type)
+            rows = self._rows(item, details, value) if isinstance(item, GraphQLObjectType) else None
+            return _FALL_BACK if rows is None else rows
+        if not isinstance(value, list | tuple):
+            return _FALL_BACK
+        completed = []
+        for item in value:
+            item_value = self._value(item_type, details, item)
+            if item_value is _FALL_BACK:
+                return _FALL_BACK
+            completed.append(item_value)
         return completed
 
     def _rows(

@@ -10,7 +10,7 @@ fast path must have built the rows.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -19,6 +19,7 @@ from graphql import GraphQLObjectType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql.app import create_app
@@ -34,15 +35,23 @@ from tests.test_every_field import every_field_queries
 
 
 class CountingExecutor(RowFormExecutor):
-    """The fast path, counting the lists it builds in bulk."""
+    """The fast path, counting the lists of rows it builds in bulk and the objects it completes in
+    one step."""
 
     built = 0
+    objects = 0
 
     def _rows(self, *args: Any) -> Any:
         rows = super()._rows(*args)
         if rows is not None:
             CountingExecutor.built += 1
         return rows
+
+    def _object(self, *args: Any) -> Any:
+        completed = super()._object(*args)
+        if completed is not None:
+            CountingExecutor.objects += 1
+        return completed
 
 
 def _gateway(backend_app: Starlette, executor: type[Any]) -> Gateway:
@@ -195,9 +204,11 @@ def test_every_field_of_every_series_and_breakdown_is_the_same_on_both_paths(
 ) -> None:
     """Totals, chart columns, summaries, meta and entities: the plain objects' fast path included."""
     fast, ordinary = both
+    before = CountingExecutor.objects
     ours, theirs = fast.query(query), ordinary.query(query)
     assert ours.errors == theirs.errors == []
     assert ours.data == theirs.data
+    assert CountingExecutor.objects > before, "no object was completed in one step"
 
 
 @strawberry.type
@@ -234,3 +245,101 @@ def test_plain_objects_answer_and_fail_as_ordinary_execution_does(document: str)
     ours, theirs = fast.execute_sync(document), ordinary.execute_sync(document)
     assert ours.data == theirs.data
     assert [e.formatted for e in ours.errors or []] == [e.formatted for e in theirs.errors or []]
+
+
+@strawberry.type
+class Entity:
+    key: str
+    size: int
+
+    @strawberry.field
+    def doubled(self) -> int:
+        return self.size * 2
+
+    @strawberry.field
+    def parts(self) -> list[Plain]:
+        return [Plain(count=Long(n), label=None, ratio=n / 2) for n in range(self.size)]
+
+    @strawberry.field
+    def fragile(self) -> int:
+        if self.size > 2:
+            raise ValueError("too big")
+        return self.size
+
+    @strawberry.field
+    def missing(self) -> int:
+        return None  # type: ignore[return-value]  # a null in a non-null field
+
+    @strawberry.field
+    def scaled(self, by: int) -> int:
+        return self.size * by
+
+
+@strawberry.type
+class EntityQuery:
+    @strawberry.field
+    def entities(self, count: int) -> list[Entity]:
+        return [Entity(key=f"e{n}", size=n) for n in range(count)]
+
+    @strawberry.field
+    def holes(self) -> list[Entity | None]:
+        return [Entity(key="a", size=1), None]
+
+    @strawberry.field
+    def strict_holes(self) -> list[Entity]:
+        return [Entity(key="a", size=1), None]  # type: ignore[list-item]  # a null in a non-null list
+
+
+class ResolverLog(SchemaExtension):
+    """An extension that sees every resolver, as OpenTelemetry's and Apollo's tracing do."""
+
+    seen: ClassVar[list[str]] = []
+
+    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        ResolverLog.seen.append(info.field_name)
+        return _next(root, info, *args, **kwargs)
+
+
+def _both_ways(query: type[Any], document: str, extensions: list[Any] | None = None) -> tuple[Any, Any]:
+    fast = strawberry.Schema(
+        query,
+        execution_context_class=CountingExecutor,
+        extensions=extensions or [],
+        scalar_overrides=SCALARS,
+    )
+    ordinary = strawberry.Schema(query, extensions=extensions or [], scalar_overrides=SCALARS)
+    return fast.execute_sync(document), ordinary.execute_sync(document)
+
+
+@pytest.mark.parametrize(
+    ("document", "fast"),
+    [
+        ("{ entities(count: 3) { key doubled parts { count ratio } } }", True),
+        ("{ entities(count: 2) { k: key __typename fragile } }", True),
+        # Raises for the last entity only: the others are still completed in one step each.
+        ("{ entities(count: 4) { key fragile } }", True),
+        ("{ entities(count: 2) { key missing } }", False),
+        ("{ entities(count: 2) { key scaled(by: 3) } }", False),  # arguments: ordinary execution
+        ("{ holes { key doubled } }", True),
+        ("{ strictHoles { key } }", True),
+    ],
+)
+def test_objects_of_direct_resolvers_answer_and_fail_as_ordinary_execution_does(
+    document: str, fast: bool
+) -> None:
+    before = CountingExecutor.objects
+    ours, theirs = _both_ways(EntityQuery, document)
+    assert ours.data == theirs.data
+    assert [e.formatted for e in ours.errors or []] == [e.formatted for e in theirs.errors or []]
+    assert (CountingExecutor.objects > before) is fast
+
+
+def test_an_extension_that_wraps_every_resolver_still_sees_each_one() -> None:
+    document = "{ entities(count: 3) { key doubled parts { count } } }"
+    ResolverLog.seen.clear()
+    ours, _ = _both_ways(EntityQuery, document, [ResolverLog])
+    fast_seen = sorted(ResolverLog.seen[: len(ResolverLog.seen) // 2])
+    ordinary_seen = sorted(ResolverLog.seen[len(ResolverLog.seen) // 2 :])
+    assert ours.errors is None
+    assert fast_seen.count("doubled") == ordinary_seen.count("doubled") == 3
+    assert fast_seen.count("parts") == ordinary_seen.count("parts") == 3
