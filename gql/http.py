@@ -297,12 +297,15 @@ class GraphQLEndpoint:
             if kept is not None:
                 outcome["answered"] = True
                 return Response(kept.body, status_code=200, media_type=f"{media_type}; charset=utf-8")
-        result = await self.schema.execute(
-            prepared.text,
-            variable_values=dict(graphql_request.variables or {}),
-            context_value=context,
-            operation_name=graphql_request.operation_name,
-        )
+        try:
+            result = await self.schema.execute(
+                prepared.text,
+                variable_values=dict(graphql_request.variables or {}),
+                context_value=context,
+                operation_name=graphql_request.operation_name,
+            )
+        finally:
+            context.release()
         body: dict[str, object] = {"data": result.data}
         if result.errors:
             body["errors"] = [error.formatted for error in result.errors]

@@ -29,7 +29,7 @@ from strawberry.dataloader import DataLoader
 
 from resolvers import resources
 from resolvers.errors import UpstreamStatus
-from resolvers.loaders import UpstreamLoader
+from resolvers.loaders import UpstreamLoader, batch_function
 from resolvers.requests import EntitySeries, Page
 from resolvers.v2_payloads import (
     BreakdownPayload,
@@ -53,7 +53,7 @@ class EntitySeriesLoader:
     def __init__(self, upstream: UpstreamLoader, mode: str) -> None:
         self.upstream = upstream
         self.mode = mode
-        self._loader: DataLoader[EntitySeries, SeriesPayload] = DataLoader(self._load_batch)
+        self._loader: DataLoader[EntitySeries, SeriesPayload] = DataLoader(batch_function(self._load_batch))
 
     async def load(self, request: EntitySeries) -> SeriesPayload:
         return await self._loader.load(request)

@@ -17,7 +17,8 @@ the former.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,25 @@ from resolvers.requests import RestRequest
 from resolvers.response_cache import MISS, Fetched, ResponseCache, freshness
 
 Parser = Callable[[bytes], Any]
+BatchFunction = Callable[[list[Any]], Awaitable[Sequence[Any]]]
+
+
+def batch_function(method: BatchFunction) -> BatchFunction:
+    """A DataLoader's batch function that calls ``method`` without keeping its object alive.
+
+    A loader that hands its own bound method to its DataLoader makes a reference cycle (loader,
+    DataLoader, method), and the DataLoader's last batch holds every future it resolved: each
+    request's payloads would then wait for the cycle collector instead of going when the request
+    does (``RequestContext.release``)."""
+    owner = weakref.WeakMethod(method)
+
+    async def call(keys: list[Any]) -> Sequence[Any]:
+        bound = owner()
+        if bound is None:
+            raise RuntimeError("the request that made this loader has ended")
+        return await bound(keys)
+
+    return call
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +83,7 @@ class UpstreamLoader:
         self.deadline = deadline
         self.calls = 0
         self._slots = asyncio.Semaphore(concurrency)
-        self._loader: DataLoader[RestKey, Any] = DataLoader(self._load_batch)
+        self._loader: DataLoader[RestKey, Any] = DataLoader(batch_function(self._load_batch))
 
     async def load(self, request: RestRequest, parser: Parser) -> Any:
         key = RestKey(request, self.authorization, parser)
