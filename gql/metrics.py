@@ -153,9 +153,17 @@ def record_request(
         RESPONSE_CACHE.labels("answer", answer).inc()
 
 
+_breaker_shown: list[State] = []  # the state the gauge shows, once set
+
+
 def record_breaker(state: State) -> None:
+    """Show the breaker's state; called after every request (each worker keeps its own gauge, and
+    a scrape reaches one of them), it writes only when the state changed."""
+    if _breaker_shown == [state]:
+        return
     for each in State:
         BREAKER.labels(each.name.lower()).set(1 if each is state else 0)
+    _breaker_shown[:] = [state]
 
 
 def record_document_lookup(hit: bool) -> None:
