@@ -71,9 +71,10 @@ class Diffs:
             path = ROOT / "mutants" / (module.replace(".", "/") + ".py")
             source = path.read_text(encoding="utf-8") if path.is_file() else ""
             functions = {}
+            lines = source.splitlines(keepends=True)  # once: ast.get_source_segment splits per call
             for node in ast.walk(ast.parse(source)):
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and "__mutmut_" in node.name:
-                    functions[node.name] = ast.get_source_segment(source, node) or ""
+                    functions[node.name] = "".join(lines[node.lineno - 1 : node.end_lineno])
             self._functions[module] = functions
         return self._functions[module]
 
@@ -85,8 +86,14 @@ class Diffs:
         original = functions.get(re.sub(r"__mutmut_\d+$", "__mutmut_orig", function), "")
         before = [line.strip() for line in original.splitlines()[1:]]
         after = [line.strip() for line in mutant.splitlines()[1:]]
-        diff = list(difflib.ndiff(before, after))
-        return [d[2:] for d in diff if d.startswith("- ")], [d[2:] for d in diff if d.startswith("+ ")]
+        # Line by line only: ndiff's character-level matching took minutes over a few hundred mutants.
+        removed: list[str] = []
+        added: list[str] = []
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+            if tag != "equal":
+                removed += before[i1:i2]
+                added += after[j1:j2]
+        return removed, added
 
 
 _LITERAL = re.compile(r"""b?(["'])(.*?)\1""")
