@@ -307,7 +307,7 @@ class CostWalk:
         leaves = len(self._leaves(node.selection_set))
         if name == "creditsMonthly":
             self._add(requests.credit_histogram(args.get("months")), scope)
-            self.estimate.values += scope.times * (resources.MONTHS_MAX + 1) * leaves
+            self.estimate.values += scope.times * self._histogram_values(node)
             return
         if name == "aiConfigTotals":
             self._add(requests.ai_config_totals(args.get("aiLlmId")), scope)
@@ -338,6 +338,15 @@ class CostWalk:
             elif isinstance(selection, FragmentSpreadNode) and selection.name.value in self.fragments:
                 leaves += self._leaves(self.fragments[selection.name.value].selection_set)
         return leaves
+
+    def _histogram_values(self, node: FieldNode) -> int:
+        """A credit histogram's values at their most: each field selected on ``months`` once per
+        month (up to ``MONTHS_MAX``), and on ``totals`` once."""
+        values = 0
+        for child in self._leaves(node.selection_set):
+            fields = len(self._leaves(child.selection_set)) or 1  # a leaf (__typename) is one value
+            values += fields * (resources.MONTHS_MAX if child.name.value == "months" else 1)
+        return values
 
     def _wants_entity_series(self, node: FieldNode) -> bool:
         return any(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from gql.graphiql import REFERENCE_QUERY
+from resolvers import resources
 from tests.conftest import Api
 from tests.gateway import Gateway
 
@@ -145,3 +146,55 @@ def test_every_federated_field_is_estimated_as_it_runs(
     assert result.codes() == {"_entities.0": "BAD_USER_INPUT"}, "an unknown type first does not hide the rest"
     cost = json.loads(result.text)["extensions"]["cost"]
     assert cost["estimated"]["calls"] == cost["actual"]["calls"] == (1 if batched else len(reps) - 1)
+
+
+def test_a_representation_that_is_not_an_object_does_not_hide_the_ones_after_it(
+    gateway: Gateway, api: Api
+) -> None:
+    reps = ["not an object", *_repos(api, 1)]
+    result = gateway.query(
+        ENTITIES % ("... on Repo { stats(window: LAST_7D) { ai { " + SERIES + " } } }"), {"reps": reps}
+    )
+    assert result.codes() == {"_entities.0": "BAD_USER_INPUT"}
+    cost = json.loads(result.text)["extensions"]["cost"]
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 1
+
+
+def test_monthly_credits_are_estimated_per_histogram_asked_for(gateway: Gateway) -> None:
+    """Each ``months`` is its own call, and each histogram counts as its largest answer."""
+    one = "{ legacy { a: creditsMonthly(months: 3) { months { balance grants } } } }"
+    two = (
+        "{ legacy { a: creditsMonthly(months: 3) { months { balance grants } }"
+        " b: creditsMonthly(months: 6) { months { balance grants } } } }"
+    )
+    single, double = cost_of(gateway, one), cost_of(gateway, two)
+    assert single["estimated"]["calls"] == single["actual"]["calls"] == 1
+    assert double["estimated"]["calls"] == double["actual"]["calls"] == 2
+    assert single["estimated"]["values"] == resources.MONTHS_MAX * 2  # two fields a month, at most
+    assert double["estimated"]["values"] == 2 * single["estimated"]["values"]
+
+
+def test_the_longest_monthly_histogram_with_every_field_is_within_its_estimate(gateway: Gateway) -> None:
+    fields = "consumption purchases grants balance"
+    query = (
+        f"{{ legacy {{ creditsMonthly(months: {resources.MONTHS_MAX}) {{ months {{ month {fields} }}"
+        f" totals {{ {fields} }} __typename }} }} }}"
+    )
+    cost = cost_of(gateway, query)
+    assert cost["actual"]["values"] == resources.MONTHS_MAX * 5 + 4 + 1
+    assert cost["actual"]["values"] <= cost["estimated"]["values"]
+
+
+@pytest.mark.parametrize("with_series_first", [True, False])
+def test_a_breakdown_with_entity_series_serves_the_same_breakdown_without_them(
+    gateway: Gateway, with_series_first: bool
+) -> None:
+    """One call for both (the answer with series holds the one without), and every series value is
+    counted in the estimate."""
+    plain = "a: breakdown(by: MODELS, limit: 3) { total entities { entityId } }"
+    series = "b: breakdown(by: MODELS, limit: 3) { entities { series { ts requests } } }"
+    fields = f"{series} {plain}" if with_series_first else f"{plain} {series}"
+    cost = cost_of(gateway, "{ stats(window: LAST_7D) { ai { " + fields + " } } }")
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 1
+    assert cost["actual"]["values"] > 3 * 24 * 7  # the series are there (hourly buckets, 7 days)
+    assert cost["actual"]["values"] <= cost["estimated"]["values"] + 10  # ids and totals: not counted

@@ -139,6 +139,11 @@ def test_ten_thousand_representations_are_refused_before_any_call(
     assert refused.status_code == 413, "the body alone is past the limit"
     result, _ = _timed(client, ENTITIES, {"r": many[:501]})
     assert _codes(result) == {"MAX_REPRESENTATIONS_LIMIT"}
+    # What to fix, in the message: how many were sent, how many are allowed, and the setting.
+    assert result.errors[0]["message"] == (
+        "_entities got 501 representations; at most 500 are allowed in one request"
+        " (FLASHBACK_MAX_REPRESENTATIONS)."
+    )
     assert transport.calls == 0 and time.monotonic() - started < 5
 
 
