@@ -98,6 +98,15 @@ def test_preflights_allow_the_dashboard_headers_for_the_allowed_origin_only(
     assert refused.status_code == 403
     assert "access-control-allow-origin" not in refused.headers
     assert refused.json()["errors"][0]["extensions"]["code"] == "CORS_REJECTED"
+    # JSON like every other answer, saying which part was refused; the cache hint kept.
+    assert refused.headers["content-type"] == "application/json"
+    assert refused.json()["errors"][0]["message"] == (
+        "Disallowed CORS origin: this origin, method or header may not call the API."
+    )
+    assert refused.headers["vary"].startswith("Origin")
+    odd_header = _preflight(gateway_url, origins[0], "authorization, x-unknown")
+    assert odd_header.status_code == 403
+    assert odd_header.json()["errors"][0]["message"].startswith("Disallowed CORS headers:")
 
 
 @pytest.mark.parametrize(
