@@ -22,6 +22,7 @@ import argparse
 import ast
 import difflib
 import fnmatch
+import math
 import re
 import subprocess
 from collections import Counter
@@ -29,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / ".cache" / "mutation" / "report.md"
+SAMPLE = ROOT / ".cache" / "mutation" / "sample.txt"  # written by scripts/mutation_run.py --sample
 KILLED = {"killed", "timeout", "caught by type check", "segfault"}
 NOT_RUN = {"not checked", "skipped", "check was interrupted by user"}
 PARTS = {"gateway": ("gql.", "resolvers."), "local backend": ("local_backend.",)}
@@ -162,6 +164,7 @@ def report(statuses: dict[str, str], patterns: list[str], by_hand: set[str]) -> 
         counted = len(mine) - same
         score = 100 * killed / counted if counted else 100.0
         lines.append(f"| {part} | {killed} | {counted - killed} | {same} | {score:.1f}% |")
+    lines += _whole_part_estimate(statuses, patterns, chosen, equivalent)
     survivors = sorted(n for n, s in chosen.items() if s not in KILLED and n not in equivalent)
     kinds = Counter(chosen[n] for n in survivors)
     lines += ["", f"## Surviving mutants ({len(survivors)}: {dict(kinds)})", ""]
@@ -171,6 +174,42 @@ def report(statuses: dict[str, str], patterns: list[str], by_hand: set[str]) -> 
             f"- `{name}` ({chosen[name]}): `{' / '.join(before)[:140]}` -> `{' / '.join(after)[:140]}`"
         )
     return "\n".join(lines) + "\n", by_rule
+
+
+def _whole_part_estimate(
+    statuses: dict[str, str], patterns: list[str], chosen: dict[str, str], equivalent: set[str]
+) -> list[str]:
+    """Each part's score over all its mutants, checked or not, estimated from the random sample
+    ``scripts/mutation_run.py --sample`` checked (``.cache/mutation/sample.txt``): the unchecked
+    mutants and the sample are taken to score as the sample did. 95% interval by the normal
+    approximation to the sample's kill rate."""
+    if not SAMPLE.is_file():
+        return []
+    sample = set(SAMPLE.read_text(encoding="utf-8").split())
+    lines = ["", "Estimated over every mutant, from a random sample of the unchecked ones:", ""]
+    lines += ["| part | mutants | checked in order | sampled | estimated score |", "|---|---|---|---|---|"]
+    for part, prefixes in PARTS.items():
+        mine = [
+            n for n in statuses if n.startswith(prefixes) and any(fnmatch.fnmatch(n, p) for p in patterns)
+        ]
+        sampled = [n for n in mine if n in sample and n in chosen and n not in equivalent]
+        if not sampled:
+            continue
+        ordered = [n for n in mine if n in chosen and n not in sample]
+        rest = len(mine) - len(ordered)  # the unchecked ones, the sample among them
+        killed_ordered = sum(1 for n in ordered if chosen[n] in KILLED and n not in equivalent)
+        counted_ordered = sum(1 for n in ordered if n not in equivalent)
+        rate = sum(1 for n in sampled if chosen[n] in KILLED) / len(sampled)
+        share_counted = len(sampled) / sum(1 for n in mine if n in sample and n in chosen)
+        counted_rest = rest * share_counted
+        total = counted_ordered + counted_rest
+        score = (killed_ordered + counted_rest * rate) / total
+        margin = 1.96 * math.sqrt(rate * (1 - rate) / len(sampled)) * counted_rest / total
+        lines.append(
+            f"| {part} | {len(mine)} | {len(ordered)} | {len(sampled)} of {rest} |"
+            f" {100 * score:.1f}% ± {100 * margin:.1f} |"
+        )
+    return lines
 
 
 def main() -> int:

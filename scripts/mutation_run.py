@@ -6,37 +6,66 @@ mutants it had already checked. This keeps mutmut's own filter for patterns and 
 already have a result (a function changed since its run has none: mutmut resets it). A mutant named
 exactly, without a wildcard, is checked again as mutmut intends.
 
-Usage: ``python scripts/mutation_run.py PATTERN...`` (``gql.*``, ``resolvers.stats.*``).
+``--sample N`` checks instead N mutants drawn at random (seeded by ``--seed``) from each part's
+unchecked ones (the gateway, gql/ and resolvers/; the local backend), and writes their names to
+``.cache/mutation/sample.txt``. mutmut runs the mutants it expects to be quickest first, so the
+mutants a bounded run has checked are not a fair picture of those it has not; a uniform sample of
+the rest is, and ``scripts/mutation_report.py`` estimates the whole part's score from it.
+
+Usage: ``python scripts/mutation_run.py [--sample N [--seed S]] PATTERN...`` (``gql.*``,
+``resolvers.stats.*``).
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import random
 from collections.abc import Callable
 from typing import Any
 
 import mutmut.__main__ as mutmut_main
+from mutation_report import PARTS, SAMPLE  # this script's folder is on the path when it runs
 
 
-def only_unchecked(collect: Callable[..., tuple[list[Any], dict[str, Any]]]) -> Callable[..., Any]:
-    """Wrap mutmut's mutant selection so that patterns pick only mutants without a result."""
+def only_unchecked(
+    collect: Callable[..., tuple[list[Any], dict[str, Any]]], sample: int | None = None, seed: int = 1
+) -> Callable[..., Any]:
+    """Wrap mutmut's mutant selection so that patterns pick only mutants without a result, or a
+    random ``sample`` of them per part."""
 
     def collect_unchecked(*, mutant_names: tuple[str, ...] | list[str]) -> tuple[list[Any], dict[str, Any]]:
         mutants, by_path = collect(mutant_names=mutant_names)
         exact = {name for name in mutant_names if "*" not in name and "?" not in name}
         chosen = [(data, name, result) for data, name, result in mutants if result is None or name in exact]
         print(f"    {len(chosen)} of {len(mutants)} matching mutants have no result yet", flush=True)
+        if sample is not None:
+            draw = random.Random(seed)
+            picked = []
+            for prefixes in PARTS.values():
+                part = sorted((m for m in chosen if m[1].startswith(prefixes)), key=lambda m: str(m[1]))
+                picked += draw.sample(part, min(sample, len(part)))
+            chosen = picked
+            SAMPLE.parent.mkdir(parents=True, exist_ok=True)
+            SAMPLE.write_text("".join(f"{name}\n" for _, name, _ in chosen), encoding="utf-8")
+            print(f"    checking a random sample of {len(chosen)}, listed in {SAMPLE}", flush=True)
         return chosen, by_path
 
     return collect_unchecked
 
 
-def main(patterns: list[str]) -> None:
-    mutmut_main.collect_source_file_mutation_data = only_unchecked(
-        mutmut_main.collect_source_file_mutation_data
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    mutmut_main.cli(["run", *patterns])
+    parser.add_argument("patterns", nargs="+")
+    parser.add_argument("--sample", type=int, help="check this many random unchecked mutants per part")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    mutmut_main.collect_source_file_mutation_data = only_unchecked(
+        mutmut_main.collect_source_file_mutation_data, args.sample, args.seed
+    )
+    mutmut_main.cli(["run", *args.patterns])
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()
