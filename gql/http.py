@@ -244,7 +244,7 @@ class GraphQLEndpoint:
                 406,
             )
             outcome["codes"] = [failure.code]
-            return respond(failure.body(), 406, JSON)
+            return respond(failure.body(), failure.status, JSON)
         try:
             with self.tracing.operation(request.headers) as span:
                 outcome["span"] = span

@@ -145,3 +145,28 @@ def test_a_get_without_a_query_or_an_accept_header_is_told_to_send_one(gateway_u
     response = httpx.get(f"{gateway_url}/graphql", headers={"accept": ""})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"query": 5}, "`query` must be a string."),
+        ({"query": QUERY, "operationName": ["Dashboard"]}, "`operationName` must be a string."),
+        (["not", "an", "object"], "The request body must be a JSON object."),
+    ],
+)
+def test_a_malformed_body_is_told_what_to_fix(gateway_url: str, body: object, message: str) -> None:
+    response = _post(gateway_url, body)
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["message"], error["extensions"]["code"]) == (message, "BAD_REQUEST")
+
+
+def test_an_unacceptable_accept_header_names_the_media_types_there_are(gateway_url: str) -> None:
+    response = _post(gateway_url, {"query": QUERY}, accept="text/csv")
+    assert response.status_code == 406
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "NOT_ACCEPTABLE"
+    assert error["message"] == (
+        f"Accept {GRAPHQL_RESPONSE} or application/json; this endpoint answers nothing else."
+    )

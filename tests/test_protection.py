@@ -327,3 +327,15 @@ def test_a_response_of_tens_of_megabytes_is_refused_by_the_values_budget(
     assert cost["limits"] == {"calls": 30, "values": 320_000}
     assert "values" in result.errors[0]["message"]
     assert transport.calls == 0 and seconds < 2
+
+
+def test_root_fields_are_accepted_at_the_limit_and_refused_one_past_it(gateway: Gateway) -> None:
+    allowed = GatewaySettings().max_root_fields
+    at_limit = gateway.query("{ " + " ".join(["__typename"] * allowed) + " }")
+    assert at_limit.errors == [] and at_limit.data == {"__typename": "Query"}
+    # Fields inside an inline fragment at the root are root fields too.
+    past = gateway.query("{ __typename ... on Query { " + " ".join(["__typename"] * allowed) + " } }")
+    assert _codes(past) == {"MAX_ROOT_FIELDS_LIMIT"}
+    assert past.errors[0]["message"] == (
+        f"The document has {allowed + 1} root fields; at most {allowed} are allowed (FLASHBACK_MAX_ROOT_FIELDS)."
+    )
