@@ -421,6 +421,24 @@ def test_an_error_body_out_of_contract_still_gives_a_coded_error(
     assert transport.calls == 1, "a 400 is not retried"
 
 
+def test_a_retry_after_past_the_deadline_is_not_waited_for() -> None:
+    """Waiting 30 s would pass the request's 2 s deadline: the field fails at once instead."""
+    import time
+
+    transport = ErrorBodyTransport(503, b'{"message": "busy"}', {"retry-after": "30"})
+    client = Gateway(
+        create_app(GatewaySettings(response_cache=False, request_deadline=2), transport=transport)
+    )
+    started = time.monotonic()
+    try:
+        result = client.query("{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")
+    finally:
+        client.close()
+    assert result.codes() == {"stats.ai.timeSeries": "UPSTREAM_ERROR"}
+    assert transport.calls == 1
+    assert time.monotonic() - started < 1.5
+
+
 @pytest.mark.parametrize(("retry_after", "at_least"), [("0", 0.0), ("-3", 0.0), ("1", 1.0), ("soon", 0.0)])
 def test_retry_after_is_honoured_within_the_deadline(retry_after: str, at_least: float) -> None:
     import time
