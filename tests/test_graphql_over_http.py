@@ -170,3 +170,18 @@ def test_an_unacceptable_accept_header_names_the_media_types_there_are(gateway_u
     assert error["message"] == (
         f"Accept {GRAPHQL_RESPONSE} or application/json; this endpoint answers nothing else."
     )
+
+
+def test_an_unknown_operation_name_lists_the_operations_not_the_fragments(gateway_url: str) -> None:
+    document = "query Dashboard { ...Parts } fragment Parts on Query { __typename }"
+    response = _post(gateway_url, {"query": document, "operationName": "Parts"})
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "OPERATION_RESOLUTION_FAILURE"
+    assert error["message"] == "The document has no operation named 'Parts'; it has Dashboard."
+
+
+def test_fragments_that_spread_each_other_are_refused_not_followed(gateway_url: str) -> None:
+    document = "{ ...A } fragment A on Query { __typename ...B } fragment B on Query { ...A }"
+    response = _post(gateway_url, {"query": document})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
