@@ -198,3 +198,13 @@ def test_a_breakdown_with_entity_series_serves_the_same_breakdown_without_them(
     assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 1
     assert cost["actual"]["values"] > 3 * 24 * 7  # the series are there (hourly buckets, 7 days)
     assert cost["actual"]["values"] <= cost["estimated"]["values"] + 10  # ids and totals: not counted
+
+
+def test_legacy_lists_that_differ_only_in_their_dates_are_two_calls(gateway: Gateway) -> None:
+    query = (
+        '{ legacy { a: storage(startDate: "2026-04-01T00:00:00Z", endDate: "2026-04-10T00:00:00Z") { ts }'
+        ' b: storage(startDate: "2026-04-01T00:00:00Z", endDate: "2026-04-20T00:00:00Z") { ts }'
+        ' c: storage(startDate: "2026-04-05T00:00:00Z", endDate: "2026-04-20T00:00:00Z") { ts } } }'
+    )
+    cost = cost_of(gateway, query)
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 3
