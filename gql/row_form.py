@@ -284,11 +284,12 @@ class RowFormExecutor(StrawberryGraphQLCoreExecutionContext):
         keys: list[str] = []
         sources: list[Any] = []
         names = set(rows.columns.names)
+        fields = field_sources(item_type) or {}
         for key, details in grouped.items():
             name = details[0].node.name.value
             if name == TYPENAME:
                 sources.append(itertools.repeat(item_type.name, len(rows)))
-            elif name in names and _plain_leaf(item_type, name):
+            elif name in names and _is_leaf_attribute(fields.get(name)):
                 sources.append(rows.column(name))
             else:
                 return None
@@ -298,6 +299,6 @@ class RowFormExecutor(StrawberryGraphQLCoreExecutionContext):
         return [dict(zip(keys, row, strict=True)) for row in zip(*sources, strict=True)]
 
 
-def _plain_leaf(parent: GraphQLObjectType, name: str) -> bool:
-    field = parent.fields.get(name)
-    return field is not None and not field.args and is_leaf_type(get_nullable_type(field.type))
+def _is_leaf_attribute(field: FieldSource | None) -> bool:
+    """A scalar or enum read straight from the object: what a column of the series can answer."""
+    return isinstance(field, Attribute) and is_leaf_type(get_nullable_type(field.type))

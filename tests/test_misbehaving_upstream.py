@@ -421,38 +421,34 @@ def test_an_error_body_out_of_contract_still_gives_a_coded_error(
     assert transport.calls == 1, "a 400 is not retried"
 
 
-def test_a_retry_after_past_the_deadline_is_not_waited_for() -> None:
-    """Waiting 30 s would pass the request's 2 s deadline: the field fails at once instead."""
-    import time
-
-    transport = ErrorBodyTransport(503, b'{"message": "busy"}', {"retry-after": "30"})
-    client = Gateway(
-        create_app(GatewaySettings(response_cache=False, request_deadline=2), transport=transport)
-    )
-    started = time.monotonic()
-    try:
-        result = client.query("{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")
-    finally:
-        client.close()
-    assert result.codes() == {"stats.ai.timeSeries": "UPSTREAM_ERROR"}
-    assert transport.calls == 1
-    assert time.monotonic() - started < 1.5
-
-
-@pytest.mark.parametrize(("retry_after", "at_least"), [("0", 0.0), ("-3", 0.0), ("1", 1.0), ("soon", 0.0)])
-def test_retry_after_is_honoured_within_the_deadline(retry_after: str, at_least: float) -> None:
+def _busy_for(retry_after: str, deadline: float) -> tuple[ErrorBodyTransport, Any, float]:
+    """A small query against an upstream that answers 503 with ``retry_after``: the transport, the
+    result and the seconds it took."""
     import time
 
     transport = ErrorBodyTransport(503, b'{"message": "busy"}', {"retry-after": retry_after})
     client = Gateway(
-        create_app(GatewaySettings(response_cache=False, request_deadline=5), transport=transport)
+        create_app(GatewaySettings(response_cache=False, request_deadline=deadline), transport=transport)
     )
     started = time.monotonic()
     try:
         result = client.query("{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")
     finally:
         client.close()
-    elapsed = time.monotonic() - started
+    return transport, result, time.monotonic() - started
+
+
+def test_a_retry_after_past_the_deadline_is_not_waited_for() -> None:
+    """Waiting 30 s would pass the request's 2 s deadline: the field fails at once instead."""
+    transport, result, elapsed = _busy_for("30", deadline=2)
+    assert result.codes() == {"stats.ai.timeSeries": "UPSTREAM_ERROR"}
+    assert transport.calls == 1
+    assert elapsed < 1.5
+
+
+@pytest.mark.parametrize(("retry_after", "at_least"), [("0", 0.0), ("-3", 0.0), ("1", 1.0), ("soon", 0.0)])
+def test_retry_after_is_honoured_within_the_deadline(retry_after: str, at_least: float) -> None:
+    transport, result, elapsed = _busy_for(retry_after, deadline=5)
     assert result.codes() == {"stats.ai.timeSeries": "UPSTREAM_ERROR"}
     assert transport.calls == 3, "two retries"
     assert elapsed >= 2 * at_least
