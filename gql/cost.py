@@ -17,7 +17,7 @@ own calls at run time; the hard cap in the loaders keeps those within the budget
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -98,11 +98,15 @@ class Budget:
 
 
 def count_values(data: object) -> int:
-    """Leaf values in a response's data: what the request actually produced."""
+    """Leaf values in a response's data: what the request actually produced. A chart column is
+    still the sequence the series was decoded into (a tuple), not yet a JSON list: each of its
+    values counts."""
     if isinstance(data, dict):
         return sum(count_values(v) for v in data.values())
-    if isinstance(data, list):
-        return sum(count_values(v) if isinstance(v, dict | list) else 1 for v in data)
+    if isinstance(data, Sequence) and not isinstance(data, str | bytes):
+        return sum(
+            count_values(v) if isinstance(v, dict | Sequence) and not isinstance(v, str) else 1 for v in data
+        )
     return 1
 
 

@@ -7,11 +7,15 @@ estimate made before execution beside the calls made and the values produced.
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import pytest
+from graphql import Undefined, get_named_type, is_non_null_type
 
+from gql.cost import count_values
 from gql.graphiql import REFERENCE_QUERY
+from gql.schema import schema
 from resolvers import resources
 from tests.conftest import Api
 from tests.gateway import Gateway
@@ -208,3 +212,234 @@ def test_legacy_lists_that_differ_only_in_their_dates_are_two_calls(gateway: Gat
     )
     cost = cost_of(gateway, query)
     assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 3
+
+
+# -- generated dashboards ---------------------------------------------------------------------------
+
+LINKS = {"workspace", "repo", "bucket", "model", "aiConfig", "user", "rule"}
+# The link that leads back to the entity itself: distinct entities, distinct links, never null.
+OWN_LINK = {
+    "WORKSPACES": "workspace",
+    "REPOS": "repo",
+    "BUCKETS": "bucket",
+    "MODELS": "model",
+    "AI_CONFIGS": "aiConfig",
+    "USERS": "user",
+    "RULES": "rule",
+}
+TOTALS_AND_SERIES = {"series", "columns", "totals"}
+
+
+class Dashboards:
+    """Random dashboards drawn from the schema itself: a few ``stats`` roots (windows, bucket sizes,
+    scopes), domains, time series, breakdowns (entities with or without series) and entity links,
+    each object field under an alias of its own, so the same field asked twice with different
+    arguments is two fields. Seeded: a failure names the document that broke the estimate."""
+
+    def __init__(self, seed: int, scope_ids: dict[str, list[str]]) -> None:
+        self.draw = random.Random(seed)
+        self.schema = schema._schema
+        self.scope_ids = scope_ids
+        self.aliases = 0
+        self.fragments: list[str] = []
+        self.links = 0
+        self.breakdowns: list[tuple[tuple[str, ...], int]] = []  # alias path and limit, outside links
+
+    def _alias(self) -> str:
+        self.aliases += 1
+        return f"f{self.aliases}"
+
+    def _type(self, name: str) -> Any:
+        return self.schema.type_map[name]
+
+    def _enum(self, type_name: str) -> str:
+        return str(self.draw.choice(list(self._type(type_name).values)))
+
+    def _stats_arguments(self, with_scope: bool) -> str:
+        window = self._enum("Window")
+        wire = self._type("Window").values[window].value
+        allowed = [
+            name
+            for name, value in self._type("BucketSize").values.items()
+            if value.value in resources.bucket_sizes_for(wire)
+        ]
+        arguments = f"window: {window}"
+        if self.draw.random() < 0.4:
+            arguments += f", bucketSize: {self.draw.choice(allowed[-3:])}"
+        if with_scope and self.draw.random() < 0.3:
+            scope = self.draw.choice(["WORKSPACE", "REPO"])
+            arguments += f', scope: {scope}, id: "{self.draw.choice(self.scope_ids[scope])}"'
+        return arguments
+
+    def document(self) -> str:
+        roots = []
+        for _ in range(self.draw.randint(1, 3)):
+            alias = self._alias()
+            roots.append(f"{alias}: stats({self._stats_arguments(True)}) {{ {self._domains((alias,))} }}")
+        return "{ " + " ".join(roots) + " } " + " ".join(self.fragments)
+
+    def _domains(self, path: tuple[str, ...], linked: bool = False) -> str:
+        names = ["storage", "ai", "privateChat", "policies", "credits"]
+        chosen = self.draw.sample(names, self.draw.randint(1, 2))
+        parts = []
+        for name in chosen:
+            alias = self._alias()
+            type_name = str(get_named_type(self._type("Stats").fields[name].type))
+            parts.append(f"{alias}: {name} {{ {self._domain(type_name, (*path, alias), linked)} }}")
+        return " ".join(parts)
+
+    def _domain(self, type_name: str, path: tuple[str, ...], linked: bool) -> str:
+        fields = self._type(type_name).fields
+        names = [n for n in fields if not linked or n == "timeSeries"]  # tokens take no entity filter
+        parts = []
+        for name in self.draw.sample(names, self.draw.randint(1, min(3, len(names)))):
+            alias = self._alias()
+            target = str(get_named_type(fields[name].type))
+            if name in ("timeSeries", "tokens"):
+                parts.append(f"{alias}: {name} {{ {self._leaves_of(target, series=True)} }}")
+                continue
+            limit, offset = self.draw.randint(1, 3), self.draw.randint(0, 1)
+            arguments = f"limit: {limit}, offset: {offset}"
+            by = "USERS" if name == "users" else None
+            if "by" in fields[name].args:
+                by = self._enum(str(get_named_type(fields[name].args["by"].type)))
+                arguments = f"by: {by}, {arguments}"
+            self.breakdowns.append(((*path, alias), limit))
+            entity = self._entity(target, OWN_LINK.get(str(by)))
+            parts.append(f"{alias}: {name}({arguments}) {{ total entities {{ {entity} }} }}")
+        return " ".join(parts)
+
+    def _entity(self, breakdown_type: str, own_link: str | None) -> str:
+        entity = str(get_named_type(self._type(breakdown_type).fields["entities"].type))
+        fields = self._type(entity).fields
+        parts = ["entityId"]
+        for name in self.draw.sample(list(fields), self.draw.randint(1, 3)):
+            target = get_named_type(fields[name].type)
+            if name in LINKS:
+                if name == own_link and self.links == 0 and self.draw.random() < 0.7:
+                    self.links += 1
+                    parts.append(f"{name} {{ {self._federated(target)} }}")
+            elif hasattr(target, "fields"):
+                parts.append(f"{name}{self._required(fields[name])} {{ {self._leaves_of(str(target))} }}")
+            elif name != "entityId":
+                parts.append(name)
+        return " ".join(parts)
+
+    def _federated(self, entity: Any) -> str:
+        """One of an entity's stats fields (``stats`` on workspaces and repos, a domain on others)."""
+        name = self.draw.choice([n for n, f in entity.fields.items() if "window" in f.args])
+        arguments = self._stats_arguments(False)
+        if name == "stats":
+            return f"stats({arguments}) {{ {self._domains((), linked=True)} }}"
+        target = str(get_named_type(entity.fields[name].type))
+        return f"{name}({arguments}) {{ {self._domain(target, (), linked=True)} }}"
+
+    def _required(self, definition: Any) -> str:
+        """Values for the arguments a field cannot go without (a summary's metric)."""
+        given = [
+            f"{name}: {self._enum(str(get_named_type(argument.type)))}"
+            for name, argument in definition.args.items()
+            if is_non_null_type(argument.type) and argument.default_value is Undefined
+        ]
+        return f"({', '.join(given)})" if given else ""
+
+    def _leaves_of(self, type_name: str, series: bool = False) -> str:
+        fields = self._type(type_name).fields
+        if series:  # a time series: its row or chart form, its summary, its meta
+            chosen = self.draw.sample(list(fields), self.draw.randint(1, 2))
+            return " ".join(
+                f"{n}{self._required(fields[n])} {{ {self._leaves_of(str(get_named_type(fields[n].type)))} }}"
+                for n in chosen
+            )
+        leaves = [n for n in fields if not hasattr(get_named_type(fields[n].type), "fields")]
+        chosen = self.draw.sample(leaves, self.draw.randint(1, min(3, len(leaves))))
+        if self.draw.random() < 0.2 and not type_name.endswith("Columns"):  # once per row, not per list
+            chosen.append("__typename")
+        if len(chosen) > 1 and self.draw.random() < 0.4:  # the last leaves through a fragment
+            inner = " ".join(chosen[1:])
+            if self.draw.random() < 0.5:
+                return f"{chosen[0]} ... on {type_name} {{ {inner} }}"
+            self.fragments.append(f"fragment G{len(self.fragments)} on {type_name} {{ {inner} }}")
+            return f"{chosen[0]} ...G{len(self.fragments) - 1}"
+        return " ".join(chosen)
+
+
+def _series_values(data: object, key: str = "") -> int:
+    """Leaf values under series, columns and totals: what the estimate counts as values."""
+    if key in TOTALS_AND_SERIES:
+        return count_values(data)
+    if isinstance(data, dict):
+        return sum(_series_values(v, k) for k, v in data.items())
+    if isinstance(data, list):
+        return sum(_series_values(v) for v in data)
+    return 0
+
+
+def _entity_count(data: Any, path: tuple[str, ...]) -> int:
+    node = data
+    for step in path:
+        node = node[step]
+    return len(node["entities"])
+
+
+def _ids(api: Api, listing: str) -> list[str]:
+    return [e["entityId"] for e in api.ok(listing, scope="org", window="30d", limit=2)["entities"]]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_generated_dashboards_cost_what_they_are_estimated_to(
+    gateway: Gateway, per_entity: Gateway, api: Api, seed: int
+) -> None:
+    """Never more than estimated; exactly as estimated when every breakdown page comes back full
+    (a link counts as many entities as its page may hold, each its own call)."""
+    scope_ids = {
+        "WORKSPACE": _ids(api, "/v2/stats/ai/breakdown/workspaces"),
+        "REPO": _ids(api, "/v2/stats/ai/breakdown/repos"),
+    }
+    dashboards = Dashboards(seed, scope_ids)
+    query = dashboards.document()
+    # Entities a batch page does not hold fall back to their own calls, which no estimate made
+    # before the page arrives can know: links run with batching off, every entity its own call.
+    result = (per_entity if dashboards.links else gateway).query(query)
+    body = json.loads(result.text)
+    assert not result.errors, (query, result.errors)
+    cost = body["extensions"]["cost"]
+    produced = _series_values(body["data"])
+    assert cost["actual"]["calls"] <= cost["estimated"]["calls"], query
+    assert produced <= cost["estimated"]["values"], query
+    if all(_entity_count(body["data"], path) == limit for path, limit in dashboards.breakdowns):
+        assert cost["actual"]["calls"] == cost["estimated"]["calls"], query
+        assert produced == cost["estimated"]["values"], query
+
+
+def test_linked_series_in_different_windows_or_bucket_sizes_are_batched_apart(gateway: Gateway) -> None:
+    """Each window and bucket size is a breakdown page of its own for the same three repos."""
+    series = "{ ai { timeSeries { columns { ts requests } } } }"
+    query = (
+        "{ stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 3) { entities { repo {"
+        f" a: stats(window: LAST_7D) {series} b: stats(window: LAST_30D) {series}"
+        f" c: stats(window: LAST_7D, bucketSize: HOUR_6) {series} }} }} }} }} }} }}"
+    )
+    cost = cost_of(gateway, query)
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 1 + 3
+
+
+def test_a_breakdown_under_each_linked_entity_counts_once_per_entity(gateway: Gateway) -> None:
+    query = (
+        "{ stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 2) { entities { repo {"
+        " stats(window: LAST_24H) { ai { breakdown(by: MODELS, limit: 2) { entities { columns { ts requests } } } } }"
+        " } } } } } }"
+    )
+    result = gateway.query(query)
+    body = json.loads(result.text)
+    pages = [
+        e["repo"]["stats"]["ai"]["breakdown"]["entities"]
+        for e in body["data"]["stats"]["ai"]["breakdown"]["entities"]
+    ]
+    assert [len(page) for page in pages] == [2, 2]
+    points = len(pages[0][0]["columns"]["ts"])
+    assert (
+        body["extensions"]["cost"]["estimated"]["values"]
+        == 2 * 2 * points * 2
+        == body["extensions"]["cost"]["actual"]["values"]
+    )
