@@ -286,8 +286,9 @@ def _only_field_fails(
     field: str,
     rewrite: Callable[[Any], Any],
     names: str = "",
-) -> None:
-    """``names``: the upstream field the message must name, so an operator knows what broke."""
+) -> list[str]:
+    """``names``: the upstream field the message must name, so an operator knows what broke. The
+    messages are returned for a closer look."""
     transport, client = rewriting
     transport.path, transport.rewrite = path, rewrite
     try:
@@ -308,6 +309,7 @@ def _only_field_fails(
         names,
         result.errors,
     )
+    return [e["message"] for e in result.errors]
 
 
 @pytest.mark.parametrize(
@@ -324,7 +326,7 @@ def test_a_value_out_of_contract_fails_only_the_field_that_needs_it(
     change: Change,
 ) -> None:
     named = [step for step in position if isinstance(step, str)]
-    _only_field_fails(
+    messages = _only_field_fails(
         rewriting,
         path,
         query,
@@ -332,6 +334,17 @@ def test_a_value_out_of_contract_fails_only_the_field_that_needs_it(
         lambda body: change.apply(body, position),
         named[-1] if named else "body",
     )
+    if path.startswith("/v2/"):  # typed decoding names the exact place, as the body spells it
+        place = _place(position[:-1] if change is MISSING else position)
+        said = (f"({place}: expected ", f"({place}: object missing required field ", f"({place} is ")
+        assert all(any(s in m for s in said) for m in messages), (place, messages)
+
+
+def _place(position: Path) -> str:
+    """``("entities", 0, "totals", "requests")`` as ``entities[0].totals.requests``; the body itself
+    as ``body``."""
+    place = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in position)
+    return place.lstrip(".") or "body"
 
 
 def test_legacy_storage_rows_may_name_the_bucket_unit_id_only(
@@ -448,8 +461,20 @@ def test_a_retry_after_past_the_deadline_is_not_waited_for() -> None:
 
 @pytest.mark.parametrize(("retry_after", "at_least"), [("0", 0.0), ("-3", 0.0), ("1", 1.0), ("soon", 0.0)])
 def test_retry_after_is_honoured_within_the_deadline(retry_after: str, at_least: float) -> None:
+    """A wait of 0, a negative one or one that is not a number leaves the short backoff alone."""
     transport, result, elapsed = _busy_for(retry_after, deadline=5)
     assert result.codes() == {"stats.ai.timeSeries": "UPSTREAM_ERROR"}
     assert transport.calls == 3, "two retries"
-    assert elapsed >= 2 * at_least
-    assert elapsed < 4.5
+    assert 2 * at_least <= elapsed < 2 * at_least + 1.5
+
+
+def test_a_success_that_is_not_json_says_so() -> None:
+    transport = ErrorBodyTransport(200, b"<html>maintenance</html>")
+    client = Gateway(create_app(GatewaySettings(response_cache=False), transport=transport))
+    try:
+        result = client.query("{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")
+    finally:
+        client.close()
+    (error,) = result.errors
+    assert error["message"] == "The statistics API sent a body that does not match its contract (not JSON)."
+    assert error["extensions"]["code"] == "UPSTREAM_ERROR" and error["path"] == ["stats", "ai", "timeSeries"]
