@@ -126,6 +126,7 @@ def test_queries_over_get_answer_and_other_operations_do_not(gateway_url: str) -
         ({"query": QUERY, "variables": "", "extensions": ""}, 200, None),
         ({"query": QUERY, "extensions": "{"}, 400, "BAD_REQUEST"),
         ({"query": QUERY, "extensions": '"text"'}, 400, "BAD_REQUEST"),
+        ({"query": QUERY, "variables": "null", "extensions": "null"}, 200, None),
         ({"query": QUERY, "operationName": ""}, 200, None),
     ],
 )
@@ -138,7 +139,8 @@ def test_get_parameters_are_json_maps_or_nothing(
         assert "errors" not in response.json()
     else:
         assert [e["extensions"]["code"] for e in response.json()["errors"]] == [code]
-        assert "must be a JSON object" in response.json()["errors"][0]["message"]
+        (wrong,) = [name for name in ("variables", "extensions") if params.get(name)]
+        assert response.json()["errors"][0]["message"].startswith(f"`{wrong}` must be a JSON object")
 
 
 def test_a_get_without_a_query_or_an_accept_header_is_told_to_send_one(gateway_url: str) -> None:
@@ -185,3 +187,38 @@ def test_fragments_that_spread_each_other_are_refused_not_followed(gateway_url: 
     response = _post(gateway_url, {"query": document})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_a_get_with_no_accept_header_at_all_and_no_query_is_told_to_send_one(gateway_url: str) -> None:
+    with httpx.Client() as client:
+        request = client.build_request("GET", f"{gateway_url}/graphql")
+        del request.headers["accept"]
+        response = client.send(request)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+def test_a_browser_that_sends_a_query_gets_its_answer_not_the_page(gateway_url: str) -> None:
+    """A link to ``/graphql?query=...`` opened in a browser runs the query; the page is for a bare GET."""
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = httpx.get(f"{gateway_url}/graphql", params={"query": QUERY}, headers={"accept": browser})
+    assert response.status_code == 200 and response.json() == {"data": {"stats": {"window": "LAST_24H"}}}
+    page = httpx.get(f"{gateway_url}/graphql", headers={"accept": browser})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+def test_other_methods_are_told_which_there_are(gateway_url: str, method: str) -> None:
+    response = httpx.request(method, f"{gateway_url}/graphql", json={"query": QUERY})
+    assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
+    assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_a_refused_request_reports_that_it_made_no_upstream_call(gateway_url: str) -> None:
+    response = httpx.post(
+        f"{gateway_url}/graphql",
+        json={"query": "{ stats(window: LAST_24H) { nothing } }"},
+        headers={"accept": GRAPHQL_RESPONSE, "x-upstream-report": "1"},
+    )
+    assert response.status_code == 400
+    assert response.json()["extensions"]["upstream"] == {"count": 0, "calls": [], "totalMs": 0}

@@ -13,8 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.applications import Starlette
 
+from gql.app import create_app
 from gql.metrics import OperationNames
+from gql.settings import GatewaySettings
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
 from tests.gateway import Gateway
@@ -84,6 +87,34 @@ def test_counters_move_by_what_the_requests_did(gateway: Gateway) -> None:
     assert moved(before, after, "flashback_document_cache_lookups_total", result="hit") >= 1
     assert after[("flashback_upstream_breaker_state", frozenset({("state", "closed")}))] == 1
     assert after[("flashback_upstream_breaker_state", frozenset({("state", "open")}))] == 0
+
+
+def test_an_answer_kept_from_an_earlier_request_counts_as_executed(backend_app: Starlette) -> None:
+    """The second request is answered whole from the answer cache; it is still an ``ok`` request."""
+    client = Gateway(create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app)))
+    query = {"query": "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"}
+    try:
+        before = scrape(client._runner.run(client._client.get("/metrics")))
+        answers = [client._runner.run(client._client.post("/graphql", json=query)) for _ in range(2)]
+        after = scrape(client._runner.run(client._client.get("/metrics")))
+    finally:
+        client.close()
+    assert all(a.status_code == 200 and "errors" not in a.json() for a in answers)
+    assert moved(before, after, "flashback_response_cache_lookups_total", level="answer", result="hit") == 1
+    assert moved(before, after, "flashback_graphql_requests_total", operation="anonymous", outcome="ok") == 2
+    assert (
+        moved(before, after, "flashback_graphql_requests_total", operation="anonymous", outcome="refused")
+        == 0
+    )
+
+
+def test_the_graphiql_page_is_not_counted_as_a_graphql_request(gateway: Gateway) -> None:
+    before = scrape(gateway._runner.run(gateway._client.get("/metrics")))
+    page = gateway._runner.run(gateway._client.get("/graphql", headers={"Accept": "text/html"}))
+    after = scrape(gateway._runner.run(gateway._client.get("/metrics")))
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    requests = {k: v for k, v in after.items() if k[0] == "flashback_graphql_requests_total"}
+    assert requests == {k: v for k, v in before.items() if k[0] == "flashback_graphql_requests_total"}
 
 
 def test_no_label_carries_an_id_or_free_text(gateway: Gateway) -> None:
