@@ -6,17 +6,21 @@ upstream that answers with such values (as the contract allows) stands in for th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
 import orjson
 import pytest
+from graphql import GraphQLError, GraphQLScalarType
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from gql.app import create_app
+from gql.scalars import LONG_MAX, LONG_MIN
+from gql.schema import schema
 from gql.settings import GatewaySettings
 from tests.conftest import Api
 from tests.gateway import Gateway
@@ -108,3 +112,28 @@ def test_counts_beyond_64_bits_are_an_upstream_error_not_a_wrong_number() -> Non
         client.close()
     assert result.codes() == {"legacy.aiConfigTotals": "UPSTREAM_ERROR"}
     assert "64 bits" in result.errors[0]["message"]
+
+
+@pytest.mark.parametrize("name", ["Long", "EpochSeconds"])
+def test_64_bit_scalars_take_exactly_the_signed_64_bit_range(name: str) -> None:
+    """Both ends of the range pass in and out; one past either end, a float or a boolean is an error
+    naming the value, never a number silently rounded or a ``true`` written as 1."""
+    scalar = schema._schema.type_map[name]
+    assert isinstance(scalar, GraphQLScalarType)
+    for edge in (LONG_MIN, LONG_MAX, 0):
+        assert scalar.serialize(edge) == edge
+        assert scalar.parse_value(edge) == edge == scalar.parse_value(str(edge))
+    for wrong in (LONG_MIN - 1, LONG_MAX + 1, 1.0, True):
+        with pytest.raises(GraphQLError, match=f"^Long cannot represent {re.escape(repr(wrong))}$"):
+            scalar.serialize(wrong)
+    for wrong in (LONG_MIN - 1, LONG_MAX + 1, str(LONG_MAX + 1), 1.5, True, "12a"):
+        with pytest.raises(GraphQLError, match=r"^Long takes a signed 64-bit integer or its decimal string"):
+            scalar.parse_value(wrong)
+
+
+@pytest.mark.parametrize("name", ["LongList", "FloatList"])
+def test_column_scalars_are_refused_as_input(name: str) -> None:
+    scalar = schema._schema.type_map[name]
+    assert isinstance(scalar, GraphQLScalarType)
+    with pytest.raises(GraphQLError, match=r"^Column scalars are output only\.$"):
+        scalar.parse_value([1, 2])
