@@ -443,3 +443,12 @@ def test_a_breakdown_under_each_linked_entity_counts_once_per_entity(gateway: Ga
         == 2 * 2 * points * 2
         == body["extensions"]["cost"]["actual"]["values"]
     )
+
+
+def test_legacy_lists_at_each_resolution_are_a_call_each(gateway: Gateway) -> None:
+    query = (
+        "{ legacy { a: storage { ts } b: storage(resolution: MINUTE) { ts } c: ai { ts }"
+        " d: ai(resolution: MINUTE) { ts } } }"
+    )
+    cost = cost_of(gateway, query)
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 4

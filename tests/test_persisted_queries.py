@@ -235,3 +235,27 @@ def test_a_document_of_exactly_the_byte_bound_is_kept_and_older_ones_make_room()
                 store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}}).text
             )
     assert kept == [first, third], "the least recently used (second) made room"
+
+
+def test_with_automatic_persisted_queries_off_a_hash_is_never_remembered() -> None:
+    from gql.persisted import PersistedQueries
+
+    store = PersistedQueries(apq=False)
+    hashed = {"persistedQuery": {"version": 1, "sha256Hash": sha256(SMALL)}}
+    assert store.resolve(SMALL, hashed).text == SMALL, "the document sent with its hash still runs"
+    with pytest.raises(RequestFailure) as missing:
+        store.resolve(None, hashed)
+    assert missing.value.code == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def test_a_document_off_the_trusted_list_is_told_to_send_one_by_id() -> None:
+    from gql.persisted import PersistedQueries
+
+    store = PersistedQueries(trusted={"dashboard": REFERENCE_QUERY}, only_trusted=True)
+    with pytest.raises(RequestFailure) as refused:
+        store.resolve(SMALL, None)
+    assert refused.value.code == "PERSISTED_QUERY_NOT_IN_LIST"
+    assert str(refused.value) == (
+        "This gateway runs only its trusted documents; send one of them by id"
+        " (extensions.persistedQuery.sha256Hash)."
+    )

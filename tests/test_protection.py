@@ -15,9 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import parse
 from starlette.applications import Starlette
 
 from gql.app import create_app
+from gql.limits import Limits, measure
 from gql.settings import GatewaySettings
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
@@ -338,4 +340,34 @@ def test_root_fields_are_accepted_at_the_limit_and_refused_one_past_it(gateway: 
     assert _codes(past) == {"MAX_ROOT_FIELDS_LIMIT"}
     assert past.errors[0]["message"] == (
         f"The document has {allowed + 1} root fields; at most {allowed} are allowed (FLASHBACK_MAX_ROOT_FIELDS)."
+    )
+
+
+LINKED = "stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 1) { entities { repo { %s } } } } }"
+
+
+@pytest.mark.parametrize(
+    ("document", "setting", "what"),
+    [
+        ("{ " + LINKED % (LINKED % (LINKED % "id")) + " }", "FLASHBACK_MAX_DEPTH", "levels of nested fields"),
+        (
+            "{ stats(window: LAST_7D) { "
+            + " ".join(f"w{i}: window @include(if: true)" for i in range(51))
+            + " } }",
+            "FLASHBACK_MAX_DIRECTIVES",
+            "directives",
+        ),
+    ],
+    ids=["depth", "directives"],
+)
+def test_a_document_past_a_shape_limit_is_told_which_setting_raises_it(
+    gateway: Gateway, document: str, setting: str, what: str
+) -> None:
+    shape = measure(parse(document))
+    found = shape.depth if setting == "FLASHBACK_MAX_DEPTH" else shape.directives
+    allowed = getattr(Limits(), setting.removeprefix("FLASHBACK_").lower())
+    assert found > allowed
+    result = gateway.query(document)
+    assert result.errors[0]["message"] == (
+        f"The document has {found} {what}; at most {allowed} are allowed ({setting})."
     )
