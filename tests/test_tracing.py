@@ -4,6 +4,7 @@ variable set there is no tracing at all."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -172,3 +173,31 @@ def test_a_real_upstream_gets_the_trace_and_a_span_per_call_too(backend_app: Sta
     children = [s for s in spans if s.parent is not None and s.parent.span_id == operation.context.span_id]
     assert len(children) == 2
     assert len(seen) == 2 and all(t is not None and t.split("-")[1] == CALLER_TRACE for t in seen)
+
+
+def test_every_exporter_named_gets_the_spans() -> None:
+    provider = provider_from_environment({"OTEL_TRACES_EXPORTER": "console, otlp"})
+    assert provider is not None
+    try:
+        exporters = [p.span_exporter for p in provider._active_span_processor._span_processors]  # type: ignore[attr-defined]
+        assert sorted(type(e).__name__ for e in exporters) == ["ConsoleSpanExporter", "OTLPSpanExporter"]
+    finally:
+        provider.shutdown()
+
+
+def test_exporter_none_turns_tracing_off_without_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        assert provider_from_environment({"OTEL_TRACES_EXPORTER": "none"}) is None
+    assert caplog.records == []
+
+
+def test_otel_service_name_names_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "stats-gateway")
+    provider = provider_from_environment(
+        {"OTEL_SERVICE_NAME": "stats-gateway", "OTEL_TRACES_EXPORTER": "console"}
+    )
+    assert provider is not None
+    try:
+        assert provider.resource.attributes["service.name"] == "stats-gateway"
+    finally:
+        provider.shutdown()
