@@ -371,3 +371,22 @@ def test_a_document_past_a_shape_limit_is_told_which_setting_raises_it(
     assert result.errors[0]["message"] == (
         f"The document has {found} {what}; at most {allowed} are allowed ({setting})."
     )
+
+
+@pytest.mark.parametrize(
+    "setting", ["max_tokens", "max_depth", "max_aliases", "max_root_fields", "max_directives"]
+)
+def test_each_shape_limit_follows_its_setting(backend_app: Starlette, setting: str) -> None:
+    """A limit set low refuses a document the default lets through: the setting reaches the check."""
+    document = (
+        "{ a: stats(window: LAST_7D) @include(if: true) { window }"
+        " b: stats(window: LAST_7D) { ai { timeSeries { summary { total } } } } }"
+    )
+    low = {"max_tokens": 10, "max_directives": 0}.get(setting, 1)
+    settings = GatewaySettings(response_cache=False).model_copy(update={setting: low})
+    client = Gateway(create_app(settings, transport=httpx.ASGITransport(app=backend_app)))
+    try:
+        result = client.query(document)
+    finally:
+        client.close()
+    assert _codes(result) == {f"{setting.upper()}_LIMIT"}

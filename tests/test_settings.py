@@ -137,3 +137,12 @@ def test_column_scalars_are_output_only(scalar: str) -> None:
 
     with pytest.raises(GraphQLError, match="output only"):
         schema._schema.type_map[scalar].parse_value([1, 2])  # type: ignore[attr-defined]
+
+
+def test_the_line_gives_the_reason_in_lower_case_between_value_and_range() -> None:
+    with pytest.raises(SettingsError) as refused:
+        GatewaySettings.from_env({"FLASHBACK_UPSTREAM_CONCURRENCY": "0"})
+    assert str(refused.value) == (
+        "FLASHBACK_UPSTREAM_CONCURRENCY='0' is not valid (input should be greater than or equal to 1);"
+        " allowed: 1 to 256"
+    )
