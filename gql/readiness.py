@@ -37,7 +37,7 @@ class Readiness:
                 answer = await self.upstream.get(PROBE, {})
             self._upstream = "up" if answer.status < 500 else f"failing (HTTP {answer.status})"
         except TimeoutError:
-            self._upstream = "unreachable (no answer in 2 s)"
+            self._upstream = f"unreachable (no answer in {PROBE_SECONDS:g} s)"
         except (UpstreamTimeout, UpstreamUnreachable) as exc:
             self._upstream = f"unreachable ({type(exc.__cause__ or exc).__name__})"
         self._checked_at = time.monotonic()

@@ -168,3 +168,30 @@ def test_readyz_says_unreachable_when_nothing_answers() -> None:
         503,
         {"status": "not ready", "upstream": "unreachable (ConnectError)", "breaker": "closed"},
     )
+
+
+def test_readyz_gives_up_on_a_probe_that_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An upstream that accepts the probe and never answers is unreachable once the probe's time is up."""
+    import asyncio
+    import json
+
+    from gql import readiness
+    from resolvers.breaker import CircuitBreaker
+    from resolvers.upstream_http import HttpxUpstream
+
+    monkeypatch.setattr(readiness, "PROBE_SECONDS", 0.2)
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(30)
+        return httpx.Response(200)
+
+    async def run() -> Any:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(hang), base_url="http://u") as http:
+            probe = readiness.Readiness(HttpxUpstream(http), CircuitBreaker())
+            response = await asyncio.wait_for(probe.endpoint(None), 10)  # type: ignore[arg-type]
+            return response.status_code, json.loads(bytes(response.body))
+
+    assert asyncio.run(run()) == (
+        503,
+        {"status": "not ready", "upstream": "unreachable (no answer in 0.2 s)", "breaker": "closed"},
+    )
