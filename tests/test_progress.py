@@ -56,3 +56,40 @@ def test_a_failed_step_does_not_claim_to_be_done() -> None:
     with pytest.raises(OSError), Step("Generating demo data", log):
         raise OSError("disk full")
     assert "done" not in log.getvalue()
+
+
+def _seconds(line: str) -> float:
+    found = re.search(r"(\d+(?:\.\d+)?) s\)?$", line)
+    assert found, line
+    return float(found.group(1))
+
+
+def test_every_duration_is_the_time_the_step_took() -> None:
+    log = io.StringIO()
+    started = time.perf_counter()
+    with Step("Installing GraphiQL", log, every=0.05) as step:
+        step.tick_while_waiting()
+        time.sleep(0.3)
+        step.advance(1, 2)
+    took = time.perf_counter() - started
+    lines = log.getvalue().splitlines()[1:]
+    assert len(lines) >= 3
+    assert all(0 <= _seconds(line) <= took + 0.5 for line in lines), lines
+    assert _seconds(lines[-1]) >= 0.3
+
+
+def test_with_no_pause_asked_for_every_advance_is_a_line() -> None:
+    log = io.StringIO()
+    with Step("Generating demo data", log, every=0) as step:
+        for day in range(1, 4):
+            step.advance(day, 3)
+    assert [line.split("(")[0] for line in log.getvalue().splitlines()[1:4]] == [
+        f"  Generating demo data: {day}/3 " for day in range(1, 4)
+    ]
+
+
+def test_a_single_part_fills_the_bar() -> None:
+    screen = Terminal()
+    with Step("Building the index", screen) as step:
+        step.advance(1, 1)
+    assert "\r  [" + "#" * 30 + "] 1/1" in screen.getvalue()
