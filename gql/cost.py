@@ -248,7 +248,7 @@ class CostWalk:
             filters = {} if name == "tokens" else scope.filters
             batchable = requests.entity_series(domain, scope.selection, filters) if scope.batch else None
             if batchable is not None:
-                self.estimate.entity_series += [self._named(batchable, scope) for _ in range(scope.times)]
+                self.estimate.entity_series += [self._named(batchable) for _ in range(scope.times)]
             else:
                 self._add(requests.time_series(domain, scope.selection, filters), scope)
             return scope
@@ -372,7 +372,8 @@ class CostWalk:
             RestRequest(request.path, (*request.params, ("entity", self._next()))) for _ in range(scope.times)
         }
 
-    def _named(self, request: EntitySeries, scope: _Scope) -> EntitySeries:
+    def _named(self, request: EntitySeries) -> EntitySeries:
+        """An entity known only at run time gets an id of its own: each is its own call or batch member."""
         if request.entity_id != UNKNOWN:
             return request
         return EntitySeries(

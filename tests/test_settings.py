@@ -11,6 +11,8 @@ from gql.cli import main
 from gql.schema import schema
 from gql.settings import GatewaySettings, SettingsError
 from local_backend.settings import BackendSettings
+from tests.conftest import Api
+from tests.gateway import Gateway
 
 
 def test_every_variable_reaches_its_setting(tmp_path: Path) -> None:
@@ -106,6 +108,19 @@ def test_workers_build_the_app_from_the_settings_the_command_checked(tmp_path: P
     assert list(environment) == [LAUNCH_VARIABLE]
     app = launched_app(environment)
     assert app.state.settings == settings
+
+
+def test_a_worker_serves_from_the_local_backend_the_command_checked(
+    settings: BackendSettings, api: Api
+) -> None:
+    """No transport and no API URL: the worker runs that backend in-process, with those settings."""
+    client = Gateway(launched_app(launch_environment(GatewaySettings(response_cache=False), settings)))
+    try:
+        totals = client.ok("{ stats(window: LAST_7D) { ai { timeSeries { summary { total } } } } }")
+    finally:
+        client.close()
+    rest = api.ok("/v2/stats/ai", scope="org", window="7d")
+    assert totals["stats"]["ai"]["timeSeries"]["summary"]["total"] == rest["summary"]["total"]
 
 
 @pytest.mark.parametrize(
