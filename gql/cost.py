@@ -8,10 +8,11 @@ the same one with series is asked for. Values are series points x entities x met
 
 Where the number of objects is only known at run time it takes the bound the schema allows: a
 breakdown's entities are its ``limit``; what is nested under an entity's link (``repo { stats }``)
-counts once per entity, each with an id of its own. Federated entities asking for the same series
-count as the entity batch will fetch them (``resolvers.entity_batch``): their own call below
-``MIN_ENTITIES``, otherwise one breakdown page. Entities that page does not hold fall back to their
-own calls at run time; the hard cap in the loaders keeps those within the budget.
+counts once per entity, each with an id of its own. Series a breakdown could answer (federated
+entities', links', a root ``stats(scope:, id:)``'s) count as the entity batch will fetch them
+(``resolvers.entity_batch``): their own call below ``MIN_ENTITIES``, otherwise one breakdown
+page. Entities that page does not hold fall back to their own calls at run time; the hard cap in
+the loaders keeps those within the budget.
 """
 
 from __future__ import annotations
@@ -141,7 +142,6 @@ class _Scope:
     filters: Mapping[str, str | None] = field(default_factory=dict)
     points: int = 0
     entity: str | None = None  # the federated entity's id (a placeholder when known only at run time)
-    batch: bool = False  # inside _entities or a link: time series go through the entity batch
 
 
 class CostWalk:
@@ -236,7 +236,6 @@ class CostWalk:
                 args,
                 scope.points,
                 scope.entity,
-                scope.batch,
             )
         if parent == "Legacy":
             self._legacy(name, node, args, scope)
@@ -246,7 +245,9 @@ class CostWalk:
         if name in ("timeSeries", "tokens"):
             domain = resources.POLICY_TOKENS if name == "tokens" else scope.domain
             filters = {} if name == "tokens" else scope.filters
-            batchable = requests.entity_series(domain, scope.selection, filters) if scope.batch else None
+            # As at run time (resolvers.v2_fields): every series a breakdown could answer goes
+            # through the entity batch, a root stats(scope:, id:) as much as a federated entity's.
+            batchable = requests.entity_series(domain, scope.selection, filters)
             if batchable is not None:
                 self.estimate.entity_series += [self._named(batchable) for _ in range(scope.times)]
             else:
@@ -268,7 +269,7 @@ class CostWalk:
             self.estimate.values += scope.times * len(self._leaves(node.selection_set))
             return None
         if name in ("workspace", "repo", "bucket", "model", "aiConfig", "user", "rule"):
-            return _Scope(scope.times, batch=True, entity=UNKNOWN)
+            return _Scope(scope.times, entity=UNKNOWN)
         return scope
 
     # -- the fields that start a scope ------------------------------------------------------------
@@ -279,7 +280,7 @@ class CostWalk:
             wire_scope, scope_id, _wire(args["window"]), None if bucket is None else _wire(bucket)
         )
         points = resources.points(selection.window, selection.bucket_size)
-        return _Scope(scope.times, selection, None, {}, points, scope.entity, scope.batch)
+        return _Scope(scope.times, selection, None, {}, points, scope.entity)
 
     def _federated(self, parent: str, name: str, args: dict[str, Any], scope: _Scope) -> _Scope:
         entity = scope.entity or "?"
@@ -289,7 +290,7 @@ class CostWalk:
         inner = self._stats(scope, "org", None, args)
         domain = resources.domain(name)
         filters: dict[str, str | None] = {str(filter_name): entity}
-        return _Scope(inner.times, inner.selection, domain, filters, inner.points, entity, scope.batch)
+        return _Scope(inner.times, inner.selection, domain, filters, inner.points, entity)
 
     def _entities(self, node: FieldNode, representations: list[Any]) -> None:
         if len(representations) > self.max_representations:
@@ -305,7 +306,7 @@ class CostWalk:
             entity_type = self.schema.type_map.get(str(type_name))
             if not isinstance(entity_type, GraphQLObjectType) or not isinstance(entity, str) or not entity:
                 continue
-            self._selections(entity_type, node.selection_set, _Scope(entity=entity, batch=True))
+            self._selections(entity_type, node.selection_set, _Scope(entity=entity))
 
     def _legacy(self, name: str, node: FieldNode, args: dict[str, Any], scope: _Scope) -> None:
         leaves = len(self._leaves(node.selection_set))

@@ -452,3 +452,20 @@ def test_legacy_lists_at_each_resolution_are_a_call_each(gateway: Gateway) -> No
     )
     cost = cost_of(gateway, query)
     assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 4
+
+
+@pytest.mark.parametrize("batching", ["auto", "never"])
+def test_root_stats_of_several_workspaces_are_estimated_as_the_batch_fetches_them(
+    gateway: Gateway, per_entity: Gateway, api: Api, batching: str
+) -> None:
+    """Two workspaces' series are one breakdown page, as two federated workspaces' are; with
+    batching off, a call each."""
+    first, second = _ids(api, "/v2/stats/ai/breakdown/workspaces")
+    series = "{ ai { timeSeries { summary { total } } } }"
+    query = (
+        f'{{ a: stats(window: LAST_7D, scope: WORKSPACE, id: "{first}") {series}'
+        f' b: stats(window: LAST_7D, scope: WORKSPACE, id: "{second}") {series}'
+        f' c: stats(window: LAST_7D, scope: WORKSPACE, id: "{second}") {series} }}'
+    )
+    cost = cost_of(gateway if batching == "auto" else per_entity, query)
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == (1 if batching == "auto" else 2)
