@@ -108,6 +108,20 @@ def test_an_answer_kept_from_an_earlier_request_counts_as_executed(backend_app: 
     )
 
 
+def test_an_answer_that_needed_no_upstream_call_is_not_kept(backend_app: Starlette) -> None:
+    """Nothing upstream said how long it stays fresh, so there is nothing to keep it by."""
+    client = Gateway(create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app)))
+    try:
+        before = scrape(client._runner.run(client._client.get("/metrics")))
+        for _ in range(2):
+            client._runner.run(client._client.post("/graphql", json={"query": "{ __typename }"}))
+        after = scrape(client._runner.run(client._client.get("/metrics")))
+    finally:
+        client.close()
+    assert moved(before, after, "flashback_response_cache_lookups_total", level="answer", result="miss") == 2
+    assert moved(before, after, "flashback_response_cache_lookups_total", level="answer", result="hit") == 0
+
+
 def test_the_graphiql_page_is_not_counted_as_a_graphql_request(gateway: Gateway) -> None:
     before = scrape(gateway._runner.run(gateway._client.get("/metrics")))
     page = gateway._runner.run(gateway._client.get("/graphql", headers={"Accept": "text/html"}))

@@ -193,6 +193,7 @@ _cases(
     " severityHigh latencyMs provider model host userId conversationId } }",
     "legacy.ai",
     [
+        ((), (LIST, TEXT)),
         (("data",), (OBJECT, MISSING)),
         (_RECORD, (NUMBER,)),
         ((*_RECORD, "timestamp"), LONG),
@@ -263,6 +264,7 @@ _cases(
     " totals { consumption purchases grants balance } } }",
     "legacy.creditsMonthly",
     [
+        ((), (LIST, TEXT)),
         ((*_RECORD, "month"), (*STRING, Change("not a date", _setter("October")))),
         *(((*_RECORD, key), LONG) for key in ("consumption", "purchases", "grants", "balance")),
         (("totals",), (LIST, MISSING)),
