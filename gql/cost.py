@@ -283,7 +283,7 @@ class CostWalk:
         return _Scope(scope.times, selection, None, {}, points, scope.entity)
 
     def _federated(self, parent: str, name: str, args: dict[str, Any], scope: _Scope) -> _Scope:
-        entity = scope.entity or "?"
+        entity = scope.entity  # set by _entities, or a placeholder under a link
         kind, filter_name = FEDERATED_FIELDS[(parent, name)]
         if kind != "org":
             return self._stats(scope, kind, entity, args)

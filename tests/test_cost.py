@@ -469,3 +469,13 @@ def test_root_stats_of_several_workspaces_are_estimated_as_the_batch_fetches_the
     )
     cost = cost_of(gateway if batching == "auto" else per_entity, query)
     assert cost["estimated"]["calls"] == cost["actual"]["calls"] == (1 if batching == "auto" else 2)
+
+
+def test_a_linked_series_no_breakdown_answers_is_a_call_per_entity(gateway: Gateway) -> None:
+    """Policy rules' series are not batched: each linked rule is its own call."""
+    query = (
+        "{ stats(window: LAST_7D) { policies { breakdown(by: RULES, limit: 3) { entities { rule {"
+        " policies(window: LAST_7D) { timeSeries { summary { total } } } } } } } } }"
+    )
+    cost = cost_of(gateway, query)
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 1 + 3
