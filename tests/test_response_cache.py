@@ -8,7 +8,9 @@ really reach it; the gateway's own report (``extensions.upstream``) says where e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -24,7 +26,7 @@ from starlette.applications import Starlette
 from gql.app import create_app
 from gql.settings import GatewaySettings
 from local_backend.settings import BackendSettings
-from resolvers.cache_stores import MemoryStore
+from resolvers.cache_stores import MemoryStore, RedisStore
 from tests.conftest import PINNED_NOW
 from tests.gateway import Gateway, Result
 from tests.redis_server import redis_server
@@ -479,3 +481,49 @@ def test_redis_reports_what_is_left_of_an_entry(redis_url: str) -> None:
 
     body, left = asyncio.run(run())
     assert body == b"body" and 1.5 < left <= 2.0
+
+
+def test_an_entry_is_fresh_until_its_seconds_are_up_and_then_frees_its_bytes() -> None:
+    now = [100.0]
+    store = MemoryStore(max_bytes=4_000, clock=lambda: now[0])
+
+    async def run() -> list[tuple[bytes, float] | None]:
+        await store.put("k", b"body", 10)
+        seen = [await store.get("k")]
+        now[0] = 109.5
+        seen.append(await store.get("k"))
+        now[0] = 110.0  # exactly its seconds later: stale
+        seen.append(await store.get("k"))
+        return seen
+
+    fresh, later, stale = asyncio.run(run())
+    assert fresh == (b"body", 10.0) and later == (b"body", 0.5) and stale is None
+    assert len(store) == 0 and store.used == 0
+
+
+def test_a_redis_that_accepts_and_never_answers_costs_at_most_its_timeout() -> None:
+    """A hung Redis (the connection opens, no reply comes) must cost a miss, not a hung request."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        store = RedisStore(f"redis://127.0.0.1:{silent.getsockname()[1]}", timeout=0.2)
+
+        async def run() -> float:
+            started = time.monotonic()
+            try:
+                with pytest.raises(redis.exceptions.TimeoutError):
+                    await asyncio.wait_for(store.get("k"), 5)
+            finally:
+                await store.close()
+            return time.monotonic() - started
+
+        took = asyncio.run(run())
+        silent.settimeout(0.1)
+        connections = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                connections.append(silent.accept()[0])
+        for connection in connections:
+            connection.close()
+    assert took < 1.5
+    assert len(connections) == 1, "a timed-out call is not tried again"
