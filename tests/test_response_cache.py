@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 import subprocess
@@ -267,19 +268,24 @@ def test_two_gateways_on_one_redis_share_an_answer_and_no_credentials(
     assert keys and not any("demo" in key or "Bearer" in key for key in keys), keys
 
 
-def test_a_redis_that_goes_away_costs_the_cache_not_the_answer(counting: CountingTransport) -> None:
+def test_a_redis_that_goes_away_costs_the_cache_not_the_answer(
+    counting: CountingTransport, caplog: pytest.LogCaptureFixture
+) -> None:
     with redis_server() as url:
         client = _on_redis(counting, url)
         client.query(SMALL)
     try:
         started = time.monotonic()
-        answered = client.query(SMALL)
+        with caplog.at_level(logging.WARNING, logger="resolvers.cache"):
+            answered = client.query(SMALL)
         took = time.monotonic() - started
     finally:
         client.close()
     assert not answered.errors and answered.upstream["count"] == 1
     assert [lookup["result"] for lookup in _cache(answered)["lookups"]] == ["unavailable"]
     assert took < 5
+    failures = [r.fields["failure"] for r in caplog.records if r.getMessage() == "cache store failed"]  # type: ignore[attr-defined]
+    assert failures == ["ConnectionError"], "the operator's log names what failed, once"
 
 
 def _serve(port: int, redis_url: str, settings: BackendSettings) -> subprocess.Popen[bytes]:
