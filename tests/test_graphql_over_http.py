@@ -155,6 +155,8 @@ def test_a_get_without_a_query_or_an_accept_header_is_told_to_send_one(gateway_u
         ({"query": 5}, "`query` must be a string."),
         ({"query": QUERY, "operationName": ["Dashboard"]}, "`operationName` must be a string."),
         (["not", "an", "object"], "The request body must be a JSON object."),
+        ({"query": QUERY, "variables": [1]}, "`variables` must be a JSON object (a map)."),
+        ({"query": QUERY, "extensions": "apq"}, "`extensions` must be a JSON object (a map)."),
     ],
 )
 def test_a_malformed_body_is_told_what_to_fix(gateway_url: str, body: object, message: str) -> None:
@@ -222,3 +224,20 @@ def test_a_refused_request_reports_that_it_made_no_upstream_call(gateway_url: st
     )
     assert response.status_code == 400
     assert response.json()["extensions"]["upstream"] == {"count": 0, "calls": [], "totalMs": 0}
+
+
+def test_a_body_that_is_not_json_is_told_how_to_send_one(gateway_url: str) -> None:
+    response = httpx.post(
+        f"{gateway_url}/graphql", content=QUERY.encode(), headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 415
+    assert (
+        response.json()["errors"][0]["message"] == "POST a JSON body with `Content-Type: application/json`."
+    )
+    broken = httpx.post(
+        f"{gateway_url}/graphql", content=b'{"query": ', headers={"content-type": "application/json"}
+    )
+    assert broken.status_code == 400
+    assert [(e["message"], e["extensions"]["code"]) for e in broken.json()["errors"]] == [
+        ("The request body is not valid JSON.", "BAD_REQUEST")
+    ]

@@ -195,3 +195,28 @@ def test_readyz_gives_up_on_a_probe_that_hangs(monkeypatch: pytest.MonkeyPatch) 
         503,
         {"status": "not ready", "upstream": "unreachable (no answer in 0.2 s)", "breaker": "closed"},
     )
+
+
+def test_the_request_line_tells_what_the_caches_saved(backend_app: Any, caplog: Any) -> None:
+    """A new document on a known upstream answer: an upstream cache hit; the same document again: an
+    answer from the answer cache, no upstream call."""
+    import json
+    import logging
+
+    from gql.app import create_app
+    from gql.logs import JsonFormatter
+    from gql.settings import GatewaySettings
+
+    client = Gateway(create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app)))
+    caplog.set_level(logging.INFO, logger="gql.requests")
+    first = "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"
+    second = "{ stats(window: LAST_24H) { ai { timeSeries { summary { max } } } } }"
+    try:
+        for query in (first, second, second):
+            assert _post(client, {"query": query}, {}).status_code == 200
+    finally:
+        client.close()
+    formatter = JsonFormatter()
+    lines = [json.loads(formatter.format(r)) for r in caplog.records if r.name == "gql.requests"]
+    seen = [(line["method"], line["upstreamCalls"], line["cacheHits"], line["answerCache"]) for line in lines]
+    assert seen == [("POST", 1, 0, "miss"), ("POST", 0, 1, "miss"), ("POST", 0, 0, "hit")]
