@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 
@@ -86,3 +87,27 @@ def test_remote_mode_without_any_token_is_unauthenticated_before_any_call(upstre
     assert result.codes() == {"stats.ai.breakdown": "UNAUTHENTICATED"}
     assert "http" not in result.errors[0]["extensions"]
     assert result.upstream["count"] == 0
+
+
+class HeaderRecorder(httpx.AsyncBaseTransport):
+    """Passes requests to the backend and keeps the headers each one carried."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.headers: list[httpx.Headers] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.headers.append(request.headers)
+        return await self.inner.handle_async_request(request)
+
+
+def test_each_upstream_call_carries_the_callers_token_and_asks_for_json(backend_app: Starlette) -> None:
+    recorder = HeaderRecorder(backend_app)
+    client = Gateway(create_app(GatewaySettings(response_cache=False), transport=recorder))
+    try:
+        client.ok(WORKSPACE_TOTALS, token="demo-other-org")
+    finally:
+        client.close()
+    assert [(h["authorization"], h["accept"]) for h in recorder.headers] == [
+        ("Bearer demo-other-org", "application/json")
+    ]
