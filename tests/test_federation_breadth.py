@@ -233,5 +233,8 @@ def test_batching_always_gives_the_per_entity_answer(
         assert batched.data == reference.data
         assert batched.codes() == reference.codes()
         assert "/v2/stats/ai/breakdown/models" in batched.paths
+        alone = always.query(query, {"reps": reps[:1]})  # a batch of one is a page too
+        assert alone.data == per_entity.query(query, {"reps": reps[:1]}).data and not alone.errors
+        assert "/v2/stats/ai/breakdown/models" in alone.paths
     finally:
         always.close()
