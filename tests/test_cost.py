@@ -479,3 +479,13 @@ def test_a_linked_series_no_breakdown_answers_is_a_call_per_entity(gateway: Gate
     )
     cost = cost_of(gateway, query)
     assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 1 + 3
+
+
+def test_legacy_lists_that_differ_only_in_their_filters_are_a_call_each(gateway: Gateway, api: Api) -> None:
+    repo, other = _ids(api, "/v2/stats/ai/breakdown/repos")
+    query = (
+        f'{{ legacy {{ a: storage(repoIds: ["{repo}"]) {{ ts }} b: storage(repoIds: ["{other}"]) {{ ts }}'
+        ' c: storage(hosts: ["node-1"]) { ts } d: storage { ts } } }'
+    )
+    cost = cost_of(gateway, query)
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 4

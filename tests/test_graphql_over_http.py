@@ -209,7 +209,7 @@ def test_a_browser_that_sends_a_query_gets_its_answer_not_the_page(gateway_url: 
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
 
 
-@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS"])  # OPTIONS: not a CORS preflight
 def test_other_methods_are_told_which_there_are(gateway_url: str, method: str) -> None:
     response = httpx.request(method, f"{gateway_url}/graphql", json={"query": QUERY})
     assert response.status_code == 405 and response.headers["allow"] == "GET, POST"

@@ -307,7 +307,9 @@ def _only_field_fails(
     assert node[field.split(".")[-1]] is None or any(p != field for p in codes)
     assert result.data["sibling"]["policies"]["timeSeries"]["summary"]["total"] >= 0
     assert all(e["message"].startswith("The statistics API sent") for e in result.errors), result.errors
-    assert all(re.search(rf"\b{re.escape(names)}\b", e["message"]) for e in result.errors), (
+    # "body" is also a word of the message's own opening: the problem in brackets must start with it
+    named = r"\(body\b" if names == "body" else rf"\b{re.escape(names)}\b"
+    assert all(re.search(named, e["message"]) for e in result.errors), (
         names,
         result.errors,
     )
@@ -480,3 +482,28 @@ def test_a_success_that_is_not_json_says_so() -> None:
     (error,) = result.errors
     assert error["message"] == "The statistics API sent a body that does not match its contract (not JSON)."
     assert error["extensions"]["code"] == "UPSTREAM_ERROR" and error["path"] == ["stats", "ai", "timeSeries"]
+
+
+def test_counts_are_written_as_integers_and_fractions_as_they_came(
+    rewriting: tuple[RewritingTransport, Gateway],
+) -> None:
+    """A count is a JSON integer in both forms (never ``12.0``); a fractional metric keeps its fraction."""
+    transport, client = rewriting
+
+    def fraction(body: Any) -> Any:
+        body["series"][0]["latencyMs"] = 12.5
+        return body
+
+    transport.path, transport.rewrite = "/v2/stats/ai", fraction
+    try:
+        result = client.query(
+            "{ stats(window: LAST_24H) { ai { timeSeries { series { requests tokensIn latencyMs }"
+            " columns { requests tokensIn latencyMs } } } } }"
+        )
+    finally:
+        transport.path = None
+    series = orjson.loads(result.text)["data"]["stats"]["ai"]["timeSeries"]
+    counts = [p[k] for p in series["series"] for k in ("requests", "tokensIn")]
+    counts += series["columns"]["requests"] + series["columns"]["tokensIn"]
+    assert counts and all(type(value) is int for value in counts)
+    assert series["series"][0]["latencyMs"] == series["columns"]["latencyMs"][0] == 12.5

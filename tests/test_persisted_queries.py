@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -259,3 +260,46 @@ def test_a_document_off_the_trusted_list_is_told_to_send_one_by_id() -> None:
         "This gateway runs only its trusted documents; send one of them by id"
         " (extensions.persistedQuery.sha256Hash)."
     )
+
+
+def test_a_manifest_gives_each_document_under_its_id(tmp_path: Path) -> None:
+    from gql.persisted import load_manifest
+
+    path = tmp_path / "manifest.json"
+    path.write_text(
+        '{"format": "apollo-persisted-query-manifest", "version": 1, "operations": ['
+        '{"id": "a1", "name": "Small", "type": "query", "body": "{ __typename }"}]}'
+    )
+    assert load_manifest(path) == {"a1": "{ __typename }"}
+
+
+def _kept(store: Any, query: str) -> bool:
+    try:
+        store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}})
+    except RequestFailure:
+        return False
+    return True
+
+
+def test_the_store_counts_the_bytes_it_drops() -> None:
+    """After an eviction the store still knows how many bytes it holds, so the next one evicts too."""
+    from gql.persisted import PersistedQueries
+
+    texts = [f"{{ {name}: __typename }}" for name in ("a", "b", "c", "d")]  # 17 bytes each
+    store = PersistedQueries(max_entries=10, max_bytes=40)
+    for text in texts:
+        store.resolve(text, {"persistedQuery": {"version": 1, "sha256Hash": sha256(text)}})
+    assert [_kept(store, text) for text in texts] == [False, False, True, True]
+
+
+def test_a_document_over_the_byte_bound_is_not_kept_and_evicts_nothing() -> None:
+    from gql.persisted import PersistedQueries
+
+    small, exact = "{ a: __typename }", "{ bb: __typename }"  # 17 and 18 bytes
+    store = PersistedQueries(max_entries=10, max_bytes=len(exact))
+    store.resolve(exact, {"persistedQuery": {"version": 1, "sha256Hash": sha256(exact)}})
+    assert _kept(store, exact), "a document of exactly the bound is kept"
+    store = PersistedQueries(max_entries=10, max_bytes=len(small))
+    store.resolve(small, {"persistedQuery": {"version": 1, "sha256Hash": sha256(small)}})
+    store.resolve(exact, {"persistedQuery": {"version": 1, "sha256Hash": sha256(exact)}})
+    assert _kept(store, small) and not _kept(store, exact)
