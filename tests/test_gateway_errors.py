@@ -49,7 +49,7 @@ STORAGE_AND_CREDITS = (
         ("{ legacy { creditsMonthly(months: 25) { totals { balance } } } }", "months"),
         (
             '{ legacy { storage(startDate: "2026-11-10T00:00:00Z", endDate: "2026-11-01T00:00:00Z") { ts } } }',
-            "startDate is after endDate",
+            "startDate is after endDate; swap them.",
         ),
     ],
 )
@@ -217,3 +217,11 @@ def test_breakdown_fault_leaves_the_time_series(remote: Gateway, faulty_url: str
     )
     assert result.codes() == {"stats.ai.breakdown": "UPSTREAM_ERROR"}
     assert result.data["stats"]["ai"]["timeSeries"]["summary"]["total"] > 0
+
+
+def test_a_legacy_range_of_one_instant_is_asked_for_not_refused(gateway: Gateway) -> None:
+    """startDate equal to endDate is a range, however short; only a reversed one is refused."""
+    result = gateway.query(
+        '{ legacy { storage(startDate: "2026-11-10T00:00:00Z", endDate: "2026-11-10T00:00:00Z") { ts } } }'
+    )
+    assert not result.errors and result.upstream["count"] == 1
