@@ -127,3 +127,15 @@ def test_cross_origin_access_is_off_by_default_except_on_the_demo_data(
     settings: GatewaySettings, allowed: list[str]
 ) -> None:
     assert settings.allowed_origins() == allowed
+
+
+def test_a_cross_origin_answer_lets_the_page_read_its_request_id(
+    origins: tuple[str, str], gateway_url: str
+) -> None:
+    """A dashboard quotes the request id to support: the browser must let its script read it."""
+    response = httpx.post(
+        f"{gateway_url}/graphql", json={"query": "{ __typename }"}, headers={"Origin": origins[0]}
+    )
+    assert response.headers["access-control-allow-origin"] == origins[0]
+    assert response.headers["access-control-expose-headers"].lower() == "x-request-id"
+    assert response.headers["x-request-id"]

@@ -483,9 +483,11 @@ def test_a_linked_series_no_breakdown_answers_is_a_call_per_entity(gateway: Gate
 
 def test_legacy_lists_that_differ_only_in_their_filters_are_a_call_each(gateway: Gateway, api: Api) -> None:
     repo, other = _ids(api, "/v2/stats/ai/breakdown/repos")
+    (bucket, _) = _ids(api, "/v2/stats/storage/breakdown/buckets")
     query = (
         f'{{ legacy {{ a: storage(repoIds: ["{repo}"]) {{ ts }} b: storage(repoIds: ["{other}"]) {{ ts }}'
-        ' c: storage(hosts: ["node-1"]) { ts } d: storage { ts } } }'
+        f' c: storage(hosts: ["node-1"]) {{ ts }} d: storage {{ ts }}'
+        f' e: storage(bucketIds: ["{bucket}"]) {{ ts }} }} }}'
     )
     cost = cost_of(gateway, query)
-    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 4
+    assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 5

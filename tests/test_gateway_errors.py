@@ -225,3 +225,11 @@ def test_a_legacy_range_of_one_instant_is_asked_for_not_refused(gateway: Gateway
         '{ legacy { storage(startDate: "2026-11-10T00:00:00Z", endDate: "2026-11-10T00:00:00Z") { ts } } }'
     )
     assert not result.errors and result.upstream["count"] == 1
+
+
+def test_a_field_error_points_at_the_field_in_the_document(gateway: Gateway) -> None:
+    """GraphiQL and client tooling underline the failing field from ``locations``."""
+    query = "{ stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 0) { total } } } }"
+    (error,) = gateway.query(query).errors
+    assert error["locations"] == [{"line": 1, "column": query.index("breakdown") + 1}]
+    assert error["path"] == ["stats", "ai", "breakdown"]

@@ -303,3 +303,12 @@ def test_a_document_over_the_byte_bound_is_not_kept_and_evicts_nothing() -> None
     store.resolve(small, {"persistedQuery": {"version": 1, "sha256Hash": sha256(small)}})
     store.resolve(exact, {"persistedQuery": {"version": 1, "sha256Hash": sha256(exact)}})
     assert _kept(store, small) and not _kept(store, exact)
+
+
+def test_the_apq_setting_turns_the_automatic_store_off(backend_app: Starlette) -> None:
+    app = create_app(GatewaySettings(apq=False), transport=httpx.ASGITransport(app=backend_app))
+    with serve(app) as url:
+        first = _post(url, _hashed(sha256(SMALL), SMALL))
+        again = _post(url, {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256(SMALL)}}})
+    assert "errors" not in first.json()
+    assert again.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"

@@ -343,7 +343,8 @@ def test_root_fields_are_accepted_at_the_limit_and_refused_one_past_it(gateway: 
     )
 
 
-LINKED = "stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 1) { entities { repo { %s } } } } }"
+ON_STATS = "ai { breakdown(by: REPOS, limit: 1) { entities { repo { %s } } } }"
+LINKED = "stats(window: LAST_7D) { " + ON_STATS + " }"
 
 
 @pytest.mark.parametrize(
@@ -357,8 +358,16 @@ LINKED = "stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 1) { entitie
             "FLASHBACK_MAX_DIRECTIVES",
             "directives",
         ),
+        (
+            "{ stats(window: LAST_7D) { ...A } }"
+            " fragment A on Stats { " + ON_STATS % "stats(window: LAST_7D) { ...B }" + " }"
+            " fragment B on Stats { " + ON_STATS % "stats(window: LAST_7D) { ...C }" + " }"
+            " fragment C on Stats { " + ON_STATS % "id" + " }",
+            "FLASHBACK_MAX_DEPTH",
+            "levels of nested fields",
+        ),
     ],
-    ids=["depth", "directives"],
+    ids=["depth", "directives", "depth through fragments"],
 )
 def test_a_document_past_a_shape_limit_is_told_which_setting_raises_it(
     gateway: Gateway, document: str, setting: str, what: str
