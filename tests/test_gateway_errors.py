@@ -225,6 +225,10 @@ def test_a_legacy_range_of_one_instant_is_asked_for_not_refused(gateway: Gateway
         '{ legacy { storage(startDate: "2026-11-10T00:00:00Z", endDate: "2026-11-10T00:00:00Z") { ts } } }'
     )
     assert not result.errors and result.upstream["count"] == 1
+    reversed_range = gateway.query(
+        '{ legacy { storage(startDate: "2026-11-10T00:00:01Z", endDate: "2026-11-10T00:00:00Z") { ts } } }'
+    )
+    assert [e["message"] for e in reversed_range.errors] == ["startDate is after endDate; swap them."]
 
 
 def test_a_field_error_points_at_the_field_in_the_document(gateway: Gateway) -> None:

@@ -241,3 +241,10 @@ def test_a_body_that_is_not_json_is_told_how_to_send_one(gateway_url: str) -> No
     assert [(e["message"], e["extensions"]["code"]) for e in broken.json()["errors"]] == [
         ("The request body is not valid JSON.", "BAD_REQUEST")
     ]
+
+
+@pytest.mark.parametrize("accept", ["application/*", "*/*", "application/json;q=0.9, text/html"])
+def test_a_wildcard_or_weighted_accept_gets_json(gateway_url: str, accept: str) -> None:
+    response = _post(gateway_url, {"query": QUERY}, accept=accept)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"data": {"stats": {"window": "LAST_24H"}}}

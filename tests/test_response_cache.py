@@ -138,6 +138,8 @@ def test_concurrent_identical_requests_share_one_upstream_call(
     assert all(r.data == results[0].data and not r.errors for r in results)
     sources = sorted(lookup["result"] for r in results for lookup in _cache(r)["lookups"])
     assert sources == ["coalesced", "coalesced", "coalesced", "miss"]
+    counted = sorted((_cache(r)["hits"], _cache(r)["coalesced"], _cache(r)["misses"]) for r in results)
+    assert counted == [(0, 0, 1), (0, 1, 0), (0, 1, 0), (0, 1, 0)]
 
 
 def test_concurrent_requests_of_other_credentials_do_not_share_a_call(
@@ -533,3 +535,20 @@ def test_a_redis_that_accepts_and_never_answers_costs_at_most_its_timeout() -> N
             connection.close()
     assert took < 1.5
     assert len(connections) == 1, "a timed-out call is not tried again"
+
+
+def test_the_upstream_report_adds_up(cached: Gateway) -> None:
+    """``extensions.upstream``: one entry per call with its path, query and status; a total that is
+    the sum of the calls; and a cache section whose hits and misses add up to its lookups."""
+    first = cached.query(DASHBOARD)
+    again = cached.query(DASHBOARD.replace("total", "max", 1))
+    for result in (first, again):
+        report = result.upstream
+        assert report["count"] == len(report["calls"])
+        assert all(set(call) == {"path", "query", "status", "ms"} for call in report["calls"])
+        assert report["totalMs"] == pytest.approx(sum(call["ms"] for call in report["calls"]), abs=0.02)
+        cache = report["cache"]
+        assert cache["hits"] + cache["coalesced"] + cache["misses"] == len(cache["lookups"])
+        assert all(set(lookup) == {"path", "query", "result"} for lookup in cache["lookups"])
+    assert first.upstream["cache"]["misses"] == first.upstream["count"] > 0
+    assert again.upstream["cache"]["hits"] >= 1
