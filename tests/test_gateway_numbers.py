@@ -120,13 +120,13 @@ def test_64_bit_scalars_take_exactly_the_signed_64_bit_range(name: str) -> None:
     naming the value, never a number silently rounded or a ``true`` written as 1."""
     scalar = schema._schema.type_map[name]
     assert isinstance(scalar, GraphQLScalarType)
-    for edge in (LONG_MIN, LONG_MAX, 0):
+    for edge in (LONG_MIN, LONG_MAX, 0, 7, BEYOND_2_53):
         assert scalar.serialize(edge) == edge
         assert scalar.parse_value(edge) == edge == scalar.parse_value(str(edge))
     for out in (LONG_MIN - 1, LONG_MAX + 1, 1.0, True):
         with pytest.raises(GraphQLError, match=f"^Long cannot represent {re.escape(repr(out))}$"):
             scalar.serialize(out)
-    for given in (LONG_MIN - 1, LONG_MAX + 1, str(LONG_MAX + 1), 1.5, True, "12a"):
+    for given in (LONG_MIN - 1, LONG_MAX + 1, str(LONG_MAX + 1), 1.5, "1.5", True, "12a", "twelve"):
         with pytest.raises(GraphQLError, match=r"^Long takes a signed 64-bit integer or its decimal string"):
             scalar.parse_value(given)
 

@@ -89,16 +89,26 @@ def test_counters_move_by_what_the_requests_did(gateway: Gateway) -> None:
     assert after[("flashback_upstream_breaker_state", frozenset({("state", "open")}))] == 0
 
 
-def test_an_answer_kept_from_an_earlier_request_counts_as_executed(backend_app: Starlette) -> None:
-    """The second request is answered whole from the answer cache; it is still an ``ok`` request."""
+@pytest.fixture
+def answering(backend_app: Starlette) -> Iterator[Gateway]:
+    """A gateway with its caches on, the answer cache empty: whole answers are kept and recalled."""
     client = Gateway(create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app)))
-    query = {"query": "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"}
-    try:
-        before = scrape(client._runner.run(client._client.get("/metrics")))
-        answers = [client._runner.run(client._client.post("/graphql", json=query)) for _ in range(2)]
-        after = scrape(client._runner.run(client._client.get("/metrics")))
-    finally:
-        client.close()
+    yield client
+    client.close()
+
+
+def _posted_twice(client: Gateway, query: str) -> tuple[Samples, list[httpx.Response], Samples]:
+    """The metrics before, the two answers, and the metrics after."""
+    before = scrape(client._runner.run(client._client.get("/metrics")))
+    answers = [client._runner.run(client._client.post("/graphql", json={"query": query})) for _ in range(2)]
+    return before, answers, scrape(client._runner.run(client._client.get("/metrics")))
+
+
+def test_an_answer_kept_from_an_earlier_request_counts_as_executed(answering: Gateway) -> None:
+    """The second request is answered whole from the answer cache; it is still an ``ok`` request."""
+    before, answers, after = _posted_twice(
+        answering, "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"
+    )
     assert all(a.status_code == 200 and "errors" not in a.json() for a in answers)
     assert moved(before, after, "flashback_response_cache_lookups_total", level="answer", result="hit") == 1
     assert moved(before, after, "flashback_graphql_requests_total", operation="anonymous", outcome="ok") == 2
@@ -108,16 +118,9 @@ def test_an_answer_kept_from_an_earlier_request_counts_as_executed(backend_app: 
     )
 
 
-def test_an_answer_that_needed_no_upstream_call_is_not_kept(backend_app: Starlette) -> None:
+def test_an_answer_that_needed_no_upstream_call_is_not_kept(answering: Gateway) -> None:
     """Nothing upstream said how long it stays fresh, so there is nothing to keep it by."""
-    client = Gateway(create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app)))
-    try:
-        before = scrape(client._runner.run(client._client.get("/metrics")))
-        for _ in range(2):
-            client._runner.run(client._client.post("/graphql", json={"query": "{ __typename }"}))
-        after = scrape(client._runner.run(client._client.get("/metrics")))
-    finally:
-        client.close()
+    before, _, after = _posted_twice(answering, "{ __typename }")
     assert moved(before, after, "flashback_response_cache_lookups_total", level="answer", result="miss") == 2
     assert moved(before, after, "flashback_response_cache_lookups_total", level="answer", result="hit") == 0
 

@@ -9,6 +9,7 @@ with ``UPSTREAM_ERROR``, and a field that needs another resource must still arri
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -408,6 +409,23 @@ class ErrorBodyTransport(httpx.AsyncBaseTransport):
         )
 
 
+SMALL = "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"
+
+
+def _small_query(transport: ErrorBodyTransport, deadline: float | None = None) -> tuple[Any, float]:
+    """A small query through a gateway on ``transport``: the result and the seconds it took."""
+    settings = GatewaySettings(response_cache=False)
+    if deadline is not None:
+        settings = settings.model_copy(update={"request_deadline": deadline})
+    client = Gateway(create_app(settings, transport=transport))
+    started = time.monotonic()
+    try:
+        result = client.query(SMALL)
+    finally:
+        client.close()
+    return result, time.monotonic() - started
+
+
 @pytest.mark.parametrize(
     ("body", "message", "upstream_code"),
     [
@@ -426,11 +444,7 @@ def test_an_error_body_out_of_contract_still_gives_a_coded_error(
     body: bytes, message: str, upstream_code: str | None
 ) -> None:
     transport = ErrorBodyTransport(400, body)
-    client = Gateway(create_app(GatewaySettings(response_cache=False), transport=transport))
-    try:
-        result = client.query("{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")
-    finally:
-        client.close()
+    result, _ = _small_query(transport)
     (error,) = result.errors
     assert error["message"] == message
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
@@ -441,18 +455,9 @@ def test_an_error_body_out_of_contract_still_gives_a_coded_error(
 def _busy_for(retry_after: str, deadline: float) -> tuple[ErrorBodyTransport, Any, float]:
     """A small query against an upstream that answers 503 with ``retry_after``: the transport, the
     result and the seconds it took."""
-    import time
-
     transport = ErrorBodyTransport(503, b'{"message": "busy"}', {"retry-after": retry_after})
-    client = Gateway(
-        create_app(GatewaySettings(response_cache=False, request_deadline=deadline), transport=transport)
-    )
-    started = time.monotonic()
-    try:
-        result = client.query("{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")
-    finally:
-        client.close()
-    return transport, result, time.monotonic() - started
+    result, seconds = _small_query(transport, deadline)
+    return transport, result, seconds
 
 
 def test_a_retry_after_past_the_deadline_is_not_waited_for() -> None:
@@ -473,12 +478,7 @@ def test_retry_after_is_honoured_within_the_deadline(retry_after: str, at_least:
 
 
 def test_a_success_that_is_not_json_says_so() -> None:
-    transport = ErrorBodyTransport(200, b"<html>maintenance</html>")
-    client = Gateway(create_app(GatewaySettings(response_cache=False), transport=transport))
-    try:
-        result = client.query("{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }")
-    finally:
-        client.close()
+    result, _ = _small_query(ErrorBodyTransport(200, b"<html>maintenance</html>"))
     (error,) = result.errors
     assert error["message"] == "The statistics API sent a body that does not match its contract (not JSON)."
     assert error["extensions"]["code"] == "UPSTREAM_ERROR" and error["path"] == ["stats", "ai", "timeSeries"]

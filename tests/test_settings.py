@@ -8,7 +8,6 @@ import pytest
 
 from gql.app import LAUNCH_VARIABLE, launch_environment, launched_app
 from gql.cli import main
-from gql.schema import schema
 from gql.settings import GatewaySettings, SettingsError
 from local_backend.settings import BackendSettings
 from tests.conftest import Api
@@ -123,35 +122,12 @@ def test_a_worker_serves_from_the_local_backend_the_command_checked(
     assert totals["stats"]["ai"]["timeSeries"]["summary"]["total"] == rest["summary"]["total"]
 
 
-@pytest.mark.parametrize(
-    ("scalar", "text", "value"), [("Long", "9007199254740993", 9007199254740993), ("EpochSeconds", 7, 7)]
-)
-def test_long_inputs_take_integers_and_their_decimal_strings(scalar: str, text: object, value: int) -> None:
-    assert schema._schema.type_map[scalar].parse_value(text) == value  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize("text", ["9223372036854775808", "1.5", True, "twelve"])
-def test_long_inputs_outside_64_bits_or_not_integers_are_refused(text: object) -> None:
-    from graphql import GraphQLError
-
-    with pytest.raises(GraphQLError, match="signed 64-bit"):
-        schema._schema.type_map["Long"].parse_value(text)  # type: ignore[attr-defined]
-
-
 def test_the_configuration_reference_lists_every_setting_as_the_code_has_it() -> None:
     from gql.settings import reference_table
     from tests.conftest import ROOT
 
     assert reference_table() in (ROOT / "docs" / "configuration.md").read_text()
     assert reference_table().count("\n") == len(GatewaySettings.model_fields) + 2
-
-
-@pytest.mark.parametrize("scalar", ["LongList", "FloatList"])
-def test_column_scalars_are_output_only(scalar: str) -> None:
-    from graphql import GraphQLError
-
-    with pytest.raises(GraphQLError, match="output only"):
-        schema._schema.type_map[scalar].parse_value([1, 2])  # type: ignore[attr-defined]
 
 
 def test_the_line_gives_the_reason_in_lower_case_between_value_and_range() -> None:
