@@ -26,6 +26,7 @@ from starlette.responses import Response
 from gql import cost, metrics
 from gql.answers import AnswerCache, answer_target
 from gql.documents import DocumentCache, PreparedDocument, check_variables, operation_of
+from gql.execution import execute_prepared
 from gql.failures import RequestFailure
 from gql.logs import request_line
 from gql.persisted import PersistedQueries
@@ -298,11 +299,8 @@ class GraphQLEndpoint:
                 outcome["answered"] = True
                 return Response(kept.body, status_code=200, media_type=f"{media_type}; charset=utf-8")
         try:
-            result = await self.schema.execute(
-                prepared.text,
-                variable_values=dict(graphql_request.variables or {}),
-                context_value=context,
-                operation_name=graphql_request.operation_name,
+            result = await execute_prepared(
+                self.schema, prepared, graphql_request.variables, graphql_request.operation_name, context
             )
         finally:
             context.release()

@@ -44,6 +44,22 @@ class Query:
         return Legacy()
 
 
+def result_extensions(context: object) -> dict[str, object]:
+    """What the gateway adds to a result's ``extensions``: the upstream report, when asked for."""
+    if isinstance(context, RequestContext) and context.report_upstream:
+        return {"upstream": context.log.report()}
+    return {}
+
+
+def log_errors(errors: list[GraphQLError]) -> None:
+    """A bug is logged with its traceback; an expected failure at debug level."""
+    for error in errors:
+        if is_bug(error):
+            log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+        else:
+            log.debug("request error: %s", error.message)
+
+
 class GatewayErrors(SchemaExtension):
     """Gives every error its public form and, on request, reports the upstream calls in ``extensions``."""
 
@@ -55,10 +71,7 @@ class GatewayErrors(SchemaExtension):
         result.errors = [public_error(error) for error in result.errors]
 
     def get_results(self) -> dict[str, object]:
-        context = self.execution_context.context
-        if isinstance(context, RequestContext) and context.report_upstream:
-            return {"upstream": context.log.report()}
-        return {}
+        return result_extensions(self.execution_context.context)
 
 
 class GatewaySchema(strawberry.federation.Schema):
@@ -85,11 +98,7 @@ class GatewaySchema(strawberry.federation.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        for error in errors:
-            if is_bug(error):
-                log.error("unexpected error at %s", error.path, exc_info=error.original_error)
-            else:
-                log.debug("request error: %s", error.message)
+        log_errors(errors)
 
 
 @functools.cache
