@@ -19,6 +19,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
+from gql import lean_resolvers
 from gql.documents import PreparedDocumentExtension
 from gql.errors import is_bug, public_error
 from gql.federated import ENTITY_TYPES
@@ -106,16 +107,19 @@ def create_schema(
     federation_tracing: bool = False,
     resolver_spans: type[SchemaExtension] | None = None,
     executor: type[Any] = RowFormExecutor,
+    lean: bool = True,
 ) -> strawberry.Schema:  # pragma: no mutate block (import time)
     """The Federation 2 subgraph schema; FTV1 traces only when enabled (any client could ask), and
     OpenTelemetry spans per resolver only when ``gql.tracing`` gives their extension. ``executor``:
-    graphql-core's executor class (the row form's fast path, ``gql.row_form``)."""
+    graphql-core's executor class (the row form's fast path, ``gql.row_form``); ``lean``: resolvers
+    called without Strawberry's argument conversion where it converts nothing
+    (``gql.lean_resolvers``)."""
     extensions: list[Any] = [PreparedDocumentExtension, GatewayErrors]
     if federation_tracing:
         extensions.append(ApolloFederationTracingExtension)
     if resolver_spans is not None:
         extensions.append(resolver_spans)
-    return GatewaySchema(
+    built = GatewaySchema(
         query=Query,
         types=ENTITY_TYPES,
         config=StrawberryConfig(scalar_map=SCALARS),
@@ -123,6 +127,9 @@ def create_schema(
         federation_version=FEDERATION_VERSION,
         execution_context_class=executor,
     )
+    if lean:
+        lean_resolvers.install(built)
+    return built
 
 
 # The newest Federation 2 version that both Apollo's composer (@apollo/composition 2.14) and The
