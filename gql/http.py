@@ -99,22 +99,25 @@ async def _bounded_body(request: Request, max_bytes: int) -> bytes:
     """The body, refused as soon as it is known to pass ``max_bytes``: before reading it when it
     says its length, while reading it otherwise. A huge document costs no memory and no parsing."""
     declared = request.headers.get("content-length")
-    too_large = RequestFailure.request(
-        "PAYLOAD_TOO_LARGE",
-        f"The request body is larger than {max_bytes:,} bytes (FLASHBACK_MAX_BODY_BYTES); send a smaller"
-        " document, or a persisted query's hash.",
-        413,
-    )
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise too_large
+        raise _too_large(max_bytes)
     chunks = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_bytes:
-            raise too_large
+            raise _too_large(max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_large(max_bytes: int) -> RequestFailure:
+    return RequestFailure.request(
+        "PAYLOAD_TOO_LARGE",
+        f"The request body is larger than {max_bytes:,} bytes (FLASHBACK_MAX_BODY_BYTES); send a smaller"
+        " document, or a persisted query's hash.",
+        413,
+    )
 
 
 async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:

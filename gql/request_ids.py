@@ -4,7 +4,7 @@ error's ``extensions.requestId``, so a user can quote one and an operator find i
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 from contextvars import ContextVar
 
 from starlette.datastructures import MutableHeaders
@@ -29,7 +29,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(HEADER.encode(), b"").decode("latin-1")
-        ident = given if _ACCEPTED.fullmatch(given) else uuid.uuid4().hex
+        ident = given if _ACCEPTED.fullmatch(given) else secrets.token_hex(16)
         token = current.set(ident)
 
         async def echo(message: Message) -> None:
