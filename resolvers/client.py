@@ -179,8 +179,8 @@ class UpstreamClient:
         async for attempt in retrying:
             with attempt:
                 if first is not None:
-                    failure, first = first, None
-                    raise failure
+                    replayed, first = first, None
+                    raise replayed
                 return await self._attempt(request, authorization, log, deadline)
         raise AssertionError("unreachable: tenacity re-raises the last failure")
 
