@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,17 @@ def batch_function(method: BatchFunction) -> BatchFunction:
         return await bound(keys)
 
     return call
+
+
+async def _settled(calls: list[Coroutine[Any, Any, Any]]) -> list[Any]:
+    """Each call's result or exception. A batch of one, most batches, is awaited in place:
+    ``gather`` would wrap it in a task of its own."""
+    if len(calls) == 1:
+        try:
+            return [await calls[0]]
+        except Exception as failure:
+            return [failure]
+    return await asyncio.gather(*calls, return_exceptions=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +107,7 @@ class UpstreamLoader:
         present = set(keys)
         served_by = {key: twin for key in keys if (twin := key.with_series()) in present}
         wanted = [key for key in keys if key not in served_by]
-        results = await asyncio.gather(*(self._fetch(key) for key in wanted), return_exceptions=True)
+        results = await _settled([self._fetch(key) for key in wanted])
         by_key = dict(zip(wanted, results, strict=True))
         return [by_key[served_by.get(key, key)] for key in keys]
 

@@ -15,6 +15,7 @@ breakdown parsers all derive from it.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -28,6 +29,14 @@ Filters = Mapping[str, str | None]
 SERIES_PARAM = "includeSeries"
 
 
+@functools.lru_cache(maxsize=4096)
+def _form_encoded(params: Params) -> str:
+    """Kept per distinct parameters: a request's query is read for its cache key, its target and
+    its log line, and ``urlencode`` quotes every character in Python (a tenth of a small query's
+    execution)."""
+    return urlencode(params, safe=",:")
+
+
 @dataclass(frozen=True, slots=True)
 class RestRequest:
     """One upstream call: equal requests are one call however many fields ask for them."""
@@ -38,7 +47,7 @@ class RestRequest:
     @property
     def query(self) -> str:
         """``key=value`` pairs form-encoded in order, commas in lists and colons in instants readable."""
-        return urlencode(self.params, safe=",:")
+        return _form_encoded(self.params)
 
     @property
     def target(self) -> str:
