@@ -28,6 +28,7 @@ from gql.documents import DocumentCache, PreparedDocument
 from gql.graphiql import GraphiQL
 from gql.http import GraphQLEndpoint
 from gql.persisted import PersistedQueries, load_manifest
+from gql.plans import PlanCache
 from gql.readiness import Readiness
 from gql.request_ids import RequestIdMiddleware
 from gql.schema import create_schema
@@ -122,9 +123,11 @@ def create_app(
     schema: Any = None,
     backend_settings: BackendSettings | None = None,
     tracing: Tracing | None = None,
+    plans: bool = True,
 ) -> Starlette:
     """The gateway. ``transport`` replaces the upstream connection (tests pass a backend app's);
-    without it and without ``api_url``, the local backend runs in-process with ``backend_settings``."""
+    without it and without ``api_url``, the local backend runs in-process with ``backend_settings``.
+    ``plans``: prepared operations run by their plans (``gql.plans``) rather than the executor."""
     settings = settings or GatewaySettings()
     backend: Any = None
     if transport is None and settings.api_url is None:
@@ -146,6 +149,7 @@ def create_app(
         breaker,
         tracing,
         None if cache is None else AnswerCache(cache),
+        PlanCache(settings.document_cache_size) if plans else None,
     )
 
     async def metrics_endpoint(request: Request) -> Response:

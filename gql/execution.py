@@ -21,8 +21,10 @@ from graphql.pyutils import is_awaitable
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 
+from gql import plans
 from gql.documents import PreparedDocument, PreparedDocumentExtension
 from gql.errors import public_error
+from gql.plans import Plan
 from gql.schema import GatewayErrors, log_errors, result_extensions
 
 OWN_EXTENSIONS = frozenset({PreparedDocumentExtension, GatewayErrors})
@@ -39,8 +41,10 @@ async def execute_prepared(
     variables: Mapping[str, Any] | None,
     operation_name: str | None,
     context: object,
+    plan: Plan | None = None,
 ) -> ExecutionResult:
-    """The result of running ``prepared``'s operation, its errors in their public form."""
+    """The result of running ``prepared``'s operation, its errors in their public form; by its
+    ``plan`` (``gql.plans``) when it has one and nothing wraps the resolvers."""
     if not runs_directly(schema):
         result: ExecutionResult = await schema.execute(
             prepared.text,
@@ -49,18 +53,22 @@ async def execute_prepared(
             operation_name=operation_name,
         )
         return result
+    core: Any
     try:
-        core = execute(
-            schema._schema,
-            prepared.document,
-            variable_values=dict(variables or {}),
-            operation_name=operation_name,
-            context_value=context,
-            executor_class=schema.execution_context_class,
-            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-        )
-        if is_awaitable(core):
-            core = await core
+        if plan is not None:
+            core = await plans.run(plan, context)
+        else:
+            core = execute(
+                schema._schema,
+                prepared.document,
+                variable_values=dict(variables or {}),
+                operation_name=operation_name,
+                context_value=context,
+                executor_class=schema.execution_context_class,
+                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+            )
+            if is_awaitable(core):
+                core = await core
     except Exception as exc:  # as Strawberry's execute does: a bug is an error in the answer
         core = CoreResult(
             None, [exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)]

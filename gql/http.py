@@ -26,10 +26,11 @@ from starlette.responses import Response
 from gql import cost, metrics
 from gql.answers import AnswerCache, answer_target
 from gql.documents import DocumentCache, PreparedDocument, check_variables, operation_of
-from gql.execution import execute_prepared
+from gql.execution import execute_prepared, runs_directly
 from gql.failures import RequestFailure
 from gql.logs import request_line
 from gql.persisted import PersistedQueries
+from gql.plans import PlanCache, plan_for
 from gql.request_ids import request_id
 from gql.tracing import Tracing, name_operation
 from resolvers.breaker import CircuitBreaker
@@ -184,6 +185,7 @@ class GraphQLEndpoint:
         breaker: CircuitBreaker,
         tracing: Tracing,
         answers: AnswerCache | None = None,
+        plans: PlanCache | None = None,
     ) -> None:
         self.schema = schema
         self.graphql_schema: GraphQLSchema = schema._schema
@@ -197,6 +199,7 @@ class GraphQLEndpoint:
         self.breaker = breaker
         self.tracing = tracing
         self.answers = answers
+        self.plans = plans if runs_directly(schema) else None
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -301,9 +304,22 @@ class GraphQLEndpoint:
             if kept is not None:
                 outcome["answered"] = True
                 return Response(kept.body, status_code=200, media_type=f"{media_type}; charset=utf-8")
+        plan = None
+        if self.plans is not None:
+            plan = self.plans.get(
+                estimate_key,
+                lambda: plan_for(
+                    self.graphql_schema, prepared.document, graphql_request.variables, outcome["operation"]
+                ),
+            )
         try:
             result = await execute_prepared(
-                self.schema, prepared, graphql_request.variables, graphql_request.operation_name, context
+                self.schema,
+                prepared,
+                graphql_request.variables,
+                graphql_request.operation_name,
+                context,
+                plan,
             )
         finally:
             context.release()

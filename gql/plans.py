@@ -1,0 +1,470 @@
+"""Prepared operations compiled to plans, run without graphql-core's per-field machinery.
+
+graphql-core executes every field of every request afresh: it looks the field up, builds its
+arguments from the AST and the variables, builds its resolve info, collects the sub-selection
+(fragments, aliases, ``@include``/``@skip``) and dispatches the value's completion on its type.
+For a document the gateway has prepared (``gql.documents``), all of that depends only on the
+document, the operation and the variables: about a sixth of a small query's CPU, redone on every
+request. A ``Plan`` does it once per (document, operation, variables) and keeps, for each response
+key, the field, how its value is had (an attribute, a resolver of the object alone, or a resolver
+with its arguments already coerced) and how it is completed.
+
+Running a plan calls the resolvers, awaits what they return concurrently (so the loaders still
+batch one tick's loads), and completes values as graphql-core does, with its errors: the same
+messages, paths and locations, the same null propagation, the same errors kept once a parent is
+nulled (graphql-core's own ``CollectedErrors``). A list of ``Rows`` whose items select only
+their columns and ``__typename`` is built in bulk, as ``gql.row_form`` does.
+
+A plan is made only for what it answers exactly as graphql-core would: a query whose selections
+reach object types only (no union or interface to resolve, no introspection but ``__typename``,
+no type with ``is_type_of``), without ``@defer``, ``@stream`` or operation directives, and whose
+arguments coerce. Anything else, and every operation while an extension wraps the resolvers, runs
+through the executor (``gql.execution``). ``tests/test_plans.py`` compares both on generated
+documents, every field, and failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    is_leaf_type,
+    located_error,
+)
+from graphql.execution.collect_fields import FieldDetailsList, collect_fields, collect_subfields
+from graphql.execution.executor import CollectedErrors, Executor
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect, is_iterable
+from graphql.type import GraphQLResolveInfoHelpers
+from strawberry.execution.is_awaitable import optimized_is_awaitable as is_awaitable
+
+from gql.row_form import TYPENAME, Attribute, DirectResolver, Rows, field_sources
+
+# How a step has its value: read as an attribute, computed from the object alone, or resolved.
+ATTRIBUTE, DIRECT, RESOLVER, TYPE_NAME = range(4)
+
+
+class NotPlannable(Exception):
+    """The operation needs something only the executor does (said in the message, for tests)."""
+
+
+@dataclass(slots=True, eq=False)
+class Completion:
+    """How a value of one output type is completed; ``steps`` for objects, ``item`` for lists."""
+
+    type: GraphQLOutputType
+    non_null: bool
+    kind: str  # "leaf", "object" or "list"
+    nullable: Any  # the type without its non-null wrapper
+    steps: list[Step] = field(default_factory=list)
+    item: Completion | None = None
+    rows: tuple[tuple[str, ...], tuple[str | None, ...]] | None = None  # keys, columns (None: __typename)
+
+
+@dataclass(slots=True, eq=False)
+class Step:
+    """One response key of one object type."""
+
+    key: str
+    parent: GraphQLObjectType
+    field_name: str
+    field: GraphQLField | None
+    nodes: list[FieldNode]
+    how: int
+    source: Any  # the attribute's name, the direct function, or the resolve function
+    args: dict[str, Any]
+    takes_info: bool
+    complete: Completion
+
+
+@dataclass(slots=True, eq=False)
+class Plan:
+    schema: GraphQLSchema
+    executor: Executor[Any]  # the fragments, operation and coerced variables resolvers' info carries
+    steps: list[Step]
+
+
+def make_plan(schema: GraphQLSchema, executor: Executor[Any]) -> Plan:
+    """The plan of ``executor``'s operation, or ``NotPlannable``."""
+    operation = executor.operation
+    if operation.operation.value != "query" or operation.directives:
+        raise NotPlannable("not a query without directives")
+    root = schema.query_type
+    assert root is not None
+    collected = collect_fields(
+        schema, executor.fragments, executor.variable_values, root, operation, executor.hide_suggestions
+    )
+    if collected.new_defer_usages:
+        raise NotPlannable("@defer")
+    planner = _Planner(schema, executor)
+    return Plan(schema, executor, planner.steps(root, collected.grouped_field_set))
+
+
+class _Planner:
+    def __init__(self, schema: GraphQLSchema, executor: Executor[Any]) -> None:
+        self.schema = schema
+        self.executor = executor
+
+    def steps(self, parent: GraphQLObjectType, grouped: Any) -> list[Step]:
+        sources = field_sources(parent)
+        if sources is None:
+            raise NotPlannable(f"{parent.name} has is_type_of")
+        steps = []
+        for key, details in grouped.items():
+            steps.append(self.step(parent, sources, key, details))
+        return steps
+
+    def step(
+        self, parent: GraphQLObjectType, sources: dict[str, Any], key: str, details: FieldDetailsList
+    ) -> Step:
+        first = details[0]
+        name = first.node.name.value
+        nodes = [d.node for d in details]
+        if name == TYPENAME:
+            string = self.schema.type_map["String"]
+            leaf = Completion(GraphQLNonNull(string), True, "leaf", string)  # type: ignore[arg-type]
+            return Step(key, parent, name, None, nodes, TYPE_NAME, parent.name, {}, False, leaf)
+        if name.startswith("__"):
+            raise NotPlannable("introspection")
+        field_def = parent.fields[name]
+        if any(d.defer_usage is not None or d.fragment_variable_values for d in details):
+            raise NotPlannable("deferred or fragment variables")
+        if any(directive.name.value == "stream" for node in nodes for directive in node.directives or ()):
+            raise NotPlannable("@stream")
+        source = sources.get(name)
+        try:
+            args = (
+                get_argument_values(
+                    field_def, first.node, self.executor.variable_values, None, self.executor.hide_suggestions
+                )
+                if field_def.args or first.node.arguments
+                else {}
+            )
+        except GraphQLError as error:
+            raise NotPlannable(f"arguments: {error.message}") from None
+        complete = self.completion(field_def.type, details)
+        if isinstance(source, Attribute):
+            return Step(key, parent, name, field_def, nodes, ATTRIBUTE, source.name, args, False, complete)
+        if isinstance(source, DirectResolver):
+            return Step(key, parent, name, field_def, nodes, DIRECT, source.function, args, False, complete)
+        if field_def.resolve is None:
+            raise NotPlannable(f"{parent.name}.{name} has no resolver")
+        return Step(key, parent, name, field_def, nodes, RESOLVER, field_def.resolve, args, True, complete)
+
+    def completion(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Completion:
+        non_null = isinstance(type_, GraphQLNonNull)
+        nullable = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if is_leaf_type(nullable):
+            return Completion(type_, non_null, "leaf", nullable)
+        if isinstance(nullable, GraphQLList):
+            item = self.completion(nullable.of_type, details)
+            return Completion(type_, non_null, "list", nullable, item=item, rows=_rows_of(item))
+        if isinstance(nullable, GraphQLObjectType):
+            collected = collect_subfields(
+                self.schema,
+                self.executor.fragments,
+                self.executor.variable_values,
+                self.executor.operation,
+                nullable,
+                details,
+                self.executor.hide_suggestions,
+            )
+            if collected.new_defer_usages:
+                raise NotPlannable("@defer")
+            steps = self.steps(nullable, collected.grouped_field_set)
+            return Completion(type_, non_null, "object", nullable, steps=steps)
+        raise NotPlannable(f"abstract type {nullable}")
+
+
+def _rows_of(item: Completion) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
+    """The bulk form of a list of such items, when each selects only leaf attributes and
+    ``__typename``."""
+    if item.kind != "object":
+        return None
+    keys: list[str] = []
+    columns: list[str | None] = []
+    for step in item.steps:
+        if step.how == TYPE_NAME:
+            columns.append(None)
+        elif step.how == ATTRIBUTE and step.complete.kind == "leaf":
+            columns.append(step.field_name)  # the series' columns go by the field's name
+        else:
+            return None
+        keys.append(step.key)
+    return tuple(keys), tuple(columns)
+
+
+def plan_for(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+) -> Plan | None:
+    """The plan of a prepared document's operation, or None when the executor must run it."""
+    executor = Executor.build(
+        schema, document, raw_variable_values=dict(variables or {}), operation_name=operation_name
+    )
+    if isinstance(executor, list):  # variables it cannot take: the executor says so, as before
+        return None
+    try:
+        return make_plan(schema, executor)
+    except NotPlannable:
+        return None
+
+
+class PlanCache:
+    """Plans (or the fact that there is none) by document key, operation and variables, the most
+    recently used kept, at most ``size``."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._plans: OrderedDict[Any, Plan | None] = OrderedDict()
+
+    def get(self, key: Any, make: Callable[[], Plan | None]) -> Plan | None:
+        if key in self._plans:
+            self._plans.move_to_end(key)
+            return self._plans[key]
+        plan = self._plans[key] = make()
+        if len(self._plans) > self.size:
+            self._plans.popitem(last=False)
+        return plan
+
+
+async def run(plan: Plan, context: Any) -> ExecutionResult:
+    """The plan's operation for one request: data and errors as graphql-core gives them."""
+    running = _Run(plan, context)
+    try:
+        data = running.fields(plan.steps, None, None)
+        if is_awaitable(data):
+            data = await data
+    except GraphQLError as error:
+        running.errors.add(error, None)
+        data = None
+    if running.stragglers:
+        await asyncio.gather(*running.stragglers, return_exceptions=True)
+    return ExecutionResult(data, running.errors.errors or None)
+
+
+_tracked: set[asyncio.Future[Any]] = set()
+
+
+def _track(values: Sequence[Any]) -> None:
+    """Work a resolver hands over to finish on its own (graphql-core's ``info.async_helpers.track``)."""
+    for value in values:
+        if is_awaitable(value):
+            future = asyncio.ensure_future(value)
+            _tracked.add(future)
+            future.add_done_callback(_tracked.discard)
+
+
+# Shared by every run: helpers bound to a run would make a reference cycle through each info.
+HELPERS = GraphQLResolveInfoHelpers(gather=gather_with_cancel, track=_track)  # type: ignore[arg-type]
+
+
+class _Run:
+    __slots__ = ("context", "errors", "plan", "stragglers")
+
+    def __init__(self, plan: Plan, context: Any) -> None:
+        self.plan = plan
+        self.context = context
+        self.errors = CollectedErrors()
+        self.stragglers: list[asyncio.Future[Any]] = []
+
+    def _settle(self, awaitables: Sequence[Awaitable[Any]]) -> None:
+        """Awaitables a failure left behind: still run to their end before the answer, as graphql-core
+        settles them, their errors dropped under the nulled position."""
+        self.stragglers.extend(asyncio.ensure_future(each) for each in awaitables)
+
+    def info(self, step: Step, path: Path) -> GraphQLResolveInfo[Any]:
+        executor = self.plan.executor
+        assert step.field is not None
+        return GraphQLResolveInfo(
+            step.field_name,
+            step.nodes,
+            step.field.type,
+            step.parent,
+            path,
+            self.plan.schema,
+            executor.fragment_definitions,
+            None,
+            executor.operation,
+            executor.variable_values.coerced,  # type: ignore[arg-type]  # resolvers get the plain dict, as Strawberry's executor gives them
+            self.context,
+            is_awaitable,  # type: ignore[arg-type]
+            None,
+            HELPERS,
+        )
+
+    def fields(self, steps: list[Step], source: Any, path: Path | None) -> Any:
+        results: dict[str, Any] = {}
+        waiting: list[str] = []
+        try:
+            for step in steps:
+                value = self.field(step, source, Path(path, step.key, step.parent.name))
+                results[step.key] = value
+                if is_awaitable(value):
+                    waiting.append(step.key)
+        except Exception:
+            if waiting:
+                self._settle([results[key] for key in waiting])
+            raise
+        if not waiting:
+            return results
+        return self._gathered(results, waiting)
+
+    async def _gathered(self, results: dict[str, Any], waiting: list[str]) -> dict[str, Any]:
+        if len(waiting) == 1:
+            results[waiting[0]] = await results[waiting[0]]
+        else:
+            values = await gather_with_cancel(*(results[key] for key in waiting))
+            results.update(zip(waiting, values, strict=True))
+        return results
+
+    def field(self, step: Step, source: Any, path: Path) -> Any:
+        try:
+            how = step.how
+            if how == ATTRIBUTE:
+                value = getattr(source, step.source)
+            elif how == DIRECT:
+                value = step.source(source)
+            elif how == TYPE_NAME:
+                return step.source
+            else:
+                value = step.source(source, self.info(step, path), **step.args)
+            if is_awaitable(value):
+                return self._awaited(step, path, value)
+            completed = self.complete(step.complete, step, path, value)
+            if is_awaitable(completed):
+                return self._completed_later(step.complete, step, path, completed)
+            return completed
+        except Exception as raw:
+            return self.failed(raw, step.complete, step, path)
+
+    def failed(self, raw: Exception, completion: Completion, step: Step, path: Path) -> Any:
+        """graphql-core's ``handle_field_error``: raised on through a non-null position, else kept."""
+        error = located_error(raw, step.nodes, path.as_list())
+        if completion.non_null:
+            raise error
+        self.errors.add(error, path)
+        return None
+
+    async def _awaited(self, step: Step, path: Path, value: Awaitable[Any]) -> Any:
+        try:
+            completed = self.complete(step.complete, step, path, await value)
+            if is_awaitable(completed):
+                completed = await completed
+        except Exception as raw:
+            return self.failed(raw, step.complete, step, path)
+        return completed
+
+    async def _completed_later(self, completion: Completion, step: Step, path: Path, completed: Any) -> Any:
+        try:
+            return await completed
+        except Exception as raw:
+            return self.failed(raw, completion, step, path)
+
+    def complete(self, completion: Completion, step: Step, path: Path, value: Any) -> Any:
+        if isinstance(value, Exception):
+            raise value
+        if value is None or value is Undefined:
+            if completion.non_null:
+                raise TypeError(f"Cannot return null for non-nullable field {step.parent}.{step.field_name}.")
+            return None
+        kind = completion.kind
+        if kind == "leaf":
+            leaf = completion.nullable
+            coerced = leaf.coerce_output_value(value)
+            if coerced is Undefined or coerced is None:
+                raise TypeError(
+                    f"Expected `{inspect(leaf)}.coerce_output_value({inspect(value)})` to return"
+                    f" non-nullable value, returned: {inspect(coerced)}"
+                )
+            return coerced
+        if kind == "object":
+            return self.fields(completion.steps, value, path)
+        return self.complete_list(completion, step, path, value)
+
+    def complete_list(self, completion: Completion, step: Step, path: Path, value: Any) -> Any:
+        if isinstance(value, Rows) and completion.rows is not None:
+            built = _bulk(completion, value)
+            if built is not None:
+                return built
+        if not is_iterable(value):
+            raise GraphQLError(
+                f"Expected Iterable, but did not find one for field '{step.parent}.{step.field_name}'."
+            )
+        item = completion.item
+        assert item is not None
+        completed: list[Any] = []
+        waiting: list[int] = []
+        try:
+            for index, each in enumerate(value):
+                item_path = path.add_key(index, None)
+                try:
+                    if is_awaitable(each):
+                        completed.append(self._item_awaited(item, step, item_path, each))
+                        waiting.append(index)
+                        continue
+                    done = self.complete(item, step, item_path, each)
+                    if is_awaitable(done):
+                        completed.append(self._completed_later(item, step, item_path, done))
+                        waiting.append(index)
+                    else:
+                        completed.append(done)
+                except Exception as raw:
+                    completed.append(self.failed(raw, item, step, item_path))
+        except Exception:
+            if waiting:
+                self._settle([completed[index] for index in waiting])
+            raise
+        if not waiting:
+            return completed
+        return self._list_gathered(completed, waiting)
+
+    async def _item_awaited(self, item: Completion, step: Step, path: Path, each: Awaitable[Any]) -> Any:
+        try:
+            done = self.complete(item, step, path, await each)
+            if is_awaitable(done):
+                done = await done
+        except Exception as raw:
+            return self.failed(raw, item, step, path)
+        return done
+
+    async def _list_gathered(self, completed: list[Any], waiting: list[int]) -> list[Any]:
+        if len(waiting) == 1:
+            completed[waiting[0]] = await completed[waiting[0]]
+        else:
+            values = await gather_with_cancel(*(completed[index] for index in waiting))
+            for index, each in zip(waiting, values, strict=True):
+                completed[index] = each
+        return completed
+
+
+def _bulk(completion: Completion, rows: Rows) -> list[dict[str, Any]] | None:
+    """The rows built from their columns, or None when a column is missing (then each point is
+    completed as an object)."""
+    assert completion.rows is not None and completion.item is not None
+    keys, columns = completion.rows
+    names = set(rows.columns.names)
+    if any(column is not None and column not in names for column in columns):
+        return None
+    if not keys:
+        return [{} for _ in range(len(rows))]
+    type_name = completion.item.nullable.name
+    sources = [rows.column(column) if column is not None else [type_name] * len(rows) for column in columns]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*sources, strict=True)]

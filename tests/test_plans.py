@@ -1,0 +1,224 @@
+"""Operations run by their plans (gql.plans) answer and fail exactly as the executor answers them.
+
+Each document is asked of the gateway, which runs it by its plan, and of one whose operations all
+run through graphql-core's executor, over the same backend: data, errors (message, path,
+locations, code) and upstream calls must be the same. The documents: generated row-form
+selections (aliases, fragments, ``@include``/``@skip`` on variables), every field of every series
+and breakdown, the reference dashboard under several variables, entity links, legacy fields,
+refused arguments (a null propagated through a non-null field), upstream refusals, and the
+operations no plan is made for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from inspect import isawaitable
+from typing import Any, NewType
+
+import httpx
+import pytest
+import strawberry
+from graphql import execute, parse
+from hypothesis import HealthCheck, given, settings
+from starlette.applications import Starlette
+
+from gql import lean_resolvers
+from gql.app import create_app
+from gql.documents import DocumentCache
+from gql.graphiql import REFERENCE_QUERY
+from gql.plans import plan_for, run
+from gql.scalars import SCALARS
+from gql.schema import schema
+from gql.settings import GatewaySettings
+from tests.conftest import per_module
+from tests.gateway import Gateway
+from tests.test_every_field import every_field_queries
+from tests.test_lean_resolvers import LINKS
+from tests.test_row_form import EntityQuery, PlainQuery, documents
+
+UNKNOWN_TOKEN = "s3cret-token-value"
+PLANNED = [
+    *every_field_queries(),
+    LINKS,
+    "{ legacy { creditsMonthly(months: 3) { totals { balance } months { month balance } } } }",
+    "{ legacy { creditsMonthly(months: 25) { totals { balance } } } }",
+    "{ stats(window: LAST_30D, bucketSize: MIN_5) { ai { timeSeries { summary { total } } } } }",
+    "{ stats(window: LAST_7D) { storage { timeSeries { summary { total } } }"
+    " ai { breakdown(by: REPOS, limit: 0) { total } } } }",
+    "{ a: stats(window: LAST_7D) { __typename scope } b: stats(scope: REPO, window: LAST_7D) { scope } }",
+    '{ stats(scope: REPO, id: "no-such-repo", window: LAST_7D) { ai { timeSeries { summary { total } } } } }',
+    "{ _service { sdl } }",
+]
+UNPLANNED = [
+    '{ _entities(representations: [{__typename: "Repo", id: "x"}]) { ... on Repo { id } } }',
+    "{ __schema { queryType { name } } }",
+]
+
+
+@pytest.fixture(scope=per_module)
+def executor_only(backend_app: Starlette) -> Iterator[Gateway]:
+    app = create_app(
+        GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend_app), plans=False
+    )
+    client = Gateway(app)
+    yield client
+    client.close()
+
+
+def _plan(query: str, variables: dict[str, Any] | None = None) -> object:
+    document = DocumentCache(schema._schema, 1).prepare(query).document
+    return plan_for(schema._schema, document, variables, None)
+
+
+def _same(
+    planned: Gateway,
+    executed: Gateway,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    token: str = "demo",
+) -> None:
+    ours, theirs = planned.query(query, variables, token), executed.query(query, variables, token)
+    assert ours.data == theirs.data
+    assert _comparable(ours.errors) == _comparable(theirs.errors)
+    assert sorted(ours.paths) == sorted(theirs.paths)
+
+
+def _comparable(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errors without their request ids, in path order (concurrent fields fail in any order)."""
+    bare = [
+        {**e, "extensions": {k: v for k, v in e["extensions"].items() if k != "requestId"}} for e in errors
+    ]
+    return sorted(bare, key=lambda e: str(e.get("path")))
+
+
+@pytest.mark.parametrize("query", PLANNED, ids=range(len(PLANNED)))
+@pytest.mark.parametrize("token", ["demo", UNKNOWN_TOKEN])
+def test_a_planned_operation_answers_and_fails_as_the_executor(
+    gateway: Gateway, executor_only: Gateway, query: str, token: str
+) -> None:
+    assert _plan(query) is not None
+    _same(gateway, executor_only, query, token=token)
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        None,
+        {"window": "LAST_24H", "limit": 3},
+        {"scope": "REPO", "limit": 1},
+        {"window": "LAST_30D", "limit": 2},
+    ],
+)
+def test_the_reference_dashboard_by_its_plan_under_several_variables(
+    gateway: Gateway, executor_only: Gateway, variables: dict[str, Any] | None
+) -> None:
+    assert _plan(REFERENCE_QUERY, variables) is not None
+    _same(gateway, executor_only, REFERENCE_QUERY, variables)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=documents())
+def test_generated_row_selections_by_their_plans(
+    gateway: Gateway, executor_only: Gateway, document: str
+) -> None:
+    assert _plan(document) is not None
+    _same(gateway, executor_only, document)
+
+
+@pytest.mark.parametrize("query", UNPLANNED, ids=range(len(UNPLANNED)))
+def test_what_no_plan_is_made_for_runs_through_the_executor(
+    gateway: Gateway, executor_only: Gateway, query: str
+) -> None:
+    assert _plan(query) is None
+    _same(gateway, executor_only, query)
+
+
+def test_a_variable_the_operation_cannot_take_makes_no_plan() -> None:
+    query = "query($w: Window!) { stats(window: $w) { scope } }"
+    assert _plan(query, {"w": "LAST_7D"}) is not None
+    assert _plan(query, {"w": "FORTNIGHT"}) is None
+
+
+Blank = NewType("Blank", str)
+BLANK = strawberry.scalar(name="Blank", serialize=lambda value: None, parse_value=str)
+
+
+@strawberry.type
+class Awkward:
+    @strawberry.field
+    def blank(self) -> Blank:  # a scalar that serializes to nothing
+        return Blank("x")
+
+    @strawberry.field
+    def maybe_blank(self) -> Blank | None:
+        return Blank("x")
+
+    @strawberry.field
+    async def slow(self, fail: bool) -> int:
+        await asyncio.sleep(0)
+        if fail:
+            raise ValueError("slow failed")
+        return 1
+
+    @strawberry.field
+    async def items(self, count: int) -> list[int | None]:
+        return [*range(count), None]
+
+    @strawberry.field
+    def handed_back(self) -> int | None:
+        return ValueError("an error returned, not raised")  # type: ignore[return-value]  # graphql-core raises it
+
+    @strawberry.field
+    def not_a_list(self) -> list[int]:
+        return 7  # type: ignore[return-value]  # not iterable
+
+
+@strawberry.type
+class AwkwardQuery:
+    @strawberry.field
+    def awkward(self) -> Awkward:
+        return Awkward()
+
+    @strawberry.field
+    def maybe(self) -> Awkward | None:
+        return Awkward()
+
+
+@pytest.mark.parametrize(
+    ("query", "document"),
+    [
+        (PlainQuery, "{ plain(count: 3) { count label ratio t: __typename } }"),
+        (PlainQuery, '{ plain(count: 3, label: "x") { ... on Plain { label } again: count } }'),
+        (PlainQuery, "{ broken { count ratio } }"),
+        (EntityQuery, "{ entities(count: 4) { key doubled fragile parts { count ratio } } }"),
+        (EntityQuery, "{ entities(count: 2) { key missing } }"),
+        (EntityQuery, "{ entities(count: 2) { key scaled(by: 3) } }"),
+        (EntityQuery, "{ holes { key doubled } strictHoles { key } }"),
+        (AwkwardQuery, "{ maybe { blank } awkward { maybeBlank } }"),
+        (
+            AwkwardQuery,
+            "{ maybe { a: slow(fail: false) b: slow(fail: true) } awkward { c: slow(fail: false) } }",
+        ),
+        (AwkwardQuery, "{ awkward { slow(fail: true) } }"),
+        (AwkwardQuery, "{ maybe { items(count: 3) notAList } awkward { handedBack } }"),
+    ],
+)
+def test_plans_fail_as_the_executor_on_schemas_of_every_shape(query: type[Any], document: str) -> None:
+    """Nulls in non-null fields and list items, errors raised now and later, a scalar that serializes
+    to nothing, a list that is not one: the same data and the same errors, in the same places."""
+    built = strawberry.Schema(query, scalar_overrides={**SCALARS, Blank: BLANK})
+    lean_resolvers.install(built)
+    prepared = parse(document)
+    plan = plan_for(built._schema, prepared, None, None)
+    assert plan is not None
+
+    async def both() -> tuple[Any, Any]:
+        executed = execute(built._schema, prepared)
+        return await run(plan, None), await executed if isawaitable(executed) else executed
+
+    ours, theirs = asyncio.run(both())
+    assert ours.data == theirs.data
+    assert sorted(map(str, (e.formatted for e in ours.errors or []))) == sorted(
+        map(str, (e.formatted for e in theirs.errors or []))
+    )
