@@ -327,12 +327,16 @@ class _Run:
             return results
         return self._gathered(results, waiting)
 
-    async def _gathered(self, results: dict[str, Any], waiting: list[str]) -> dict[str, Any]:
+    @staticmethod
+    async def _gathered(results: Any, waiting: list[Any]) -> Any:
+        """``results`` (an object's dict or a list) with its awaitables at ``waiting`` awaited
+        concurrently; one alone is awaited in place."""
         if len(waiting) == 1:
             results[waiting[0]] = await results[waiting[0]]
         else:
-            values = await gather_with_cancel(*(results[key] for key in waiting))
-            results.update(zip(waiting, values, strict=True))
+            values = await gather_with_cancel(*(results[place] for place in waiting))
+            for place, value in zip(waiting, values, strict=True):
+                results[place] = value
         return results
 
     def field(self, step: Step, source: Any, path: Path) -> Any:
@@ -434,7 +438,7 @@ class _Run:
             raise
         if not waiting:
             return completed
-        return self._list_gathered(completed, waiting)
+        return self._gathered(completed, waiting)
 
     async def _item_awaited(self, item: Completion, step: Step, path: Path, each: Awaitable[Any]) -> Any:
         try:
@@ -444,15 +448,6 @@ class _Run:
         except Exception as raw:
             return self.failed(raw, item, step, path)
         return done
-
-    async def _list_gathered(self, completed: list[Any], waiting: list[int]) -> list[Any]:
-        if len(waiting) == 1:
-            completed[waiting[0]] = await completed[waiting[0]]
-        else:
-            values = await gather_with_cancel(*(completed[index] for index in waiting))
-            for index, each in zip(waiting, values, strict=True):
-                completed[index] = each
-        return completed
 
 
 def _bulk(completion: Completion, rows: Rows) -> list[dict[str, Any]] | None:
