@@ -66,12 +66,12 @@ def _response_cache(settings: GatewaySettings) -> ResponseCache | None:
 
 
 def _context_factory(settings: GatewaySettings, client: UpstreamClient, cache: ResponseCache | None) -> Any:
-    def context(request: Request, prepared: PreparedDocument) -> RequestContext:
+    def context(request: Request, prepared: PreparedDocument, report: bool) -> RequestContext:
         built = RequestContext.create(
             client,
             settings.authorization(request.headers.get("authorization")),
             settings.concurrency,
-            _report_requested(settings, request),
+            report,
             settings.entity_batching,
             request,
             settings.max_upstream_calls,

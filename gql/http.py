@@ -165,7 +165,7 @@ def respond(
     )
 
 
-ContextFactory = Callable[[Request, PreparedDocument], RequestContext]
+ContextFactory = Callable[[Request, PreparedDocument, bool], RequestContext]  # bool: report upstream calls
 # Apollo routers ask a subgraph for a trace with this header; such an answer is never kept.
 FEDERATION_TRACE_HEADER = "apollo-federation-include-trace"
 
@@ -295,8 +295,9 @@ class GraphQLEndpoint:
                 ),
             )
         )
-        context = self.context(request, prepared)
-        kept_as = self._answer_key(request, operation, context, estimate_key)
+        report = self.wants_report(request)
+        context = self.context(request, prepared, report)
+        kept_as = self._answer_key(request, operation, context, estimate_key, report)
         if kept_as is not None:
             assert self.answers is not None
             kept = await self.answers.recall(*kept_as)
@@ -327,7 +328,7 @@ class GraphQLEndpoint:
         if result.errors:
             body["errors"] = [error.formatted for error in result.errors]
         extensions = dict(result.extensions or {})
-        if self.wants_report(request):
+        if report:
             actual = {"calls": len(context.log.calls), "values": cost.count_values(result.data)}
             extensions["cost"] = {**estimated, "actual": actual}
         if extensions:
@@ -349,11 +350,12 @@ class GraphQLEndpoint:
         operation: OperationDefinitionNode,
         context: RequestContext,
         estimate_key: tuple[str, str | None, bytes],
+        report: bool,
     ) -> tuple[str, str] | None:
         """The credentials and target a query's answer is kept under; None when it is not kept."""
         if self.answers is None or context.loaders is None or operation.operation.value != "query":
             return None
-        if self.wants_report(request) or request.headers.get(FEDERATION_TRACE_HEADER):
+        if report or request.headers.get(FEDERATION_TRACE_HEADER):
             return None
         return context.loaders.upstream.authorization, answer_target(*estimate_key)
 

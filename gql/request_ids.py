@@ -3,8 +3,9 @@ error's ``extensions.requestId``, so a user can quote one and an operator find i
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
-import secrets
 from contextvars import ContextVar
 
 from starlette.datastructures import MutableHeaders
@@ -13,6 +14,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 HEADER = "x-request-id"
 _ACCEPTED = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")  # what a proxy sends; anything else is replaced
 current: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+# A made id: 64 random bits drawn once per process, then a counter. Unique across processes and
+# restarts as a UUID is, without a system call for randomness on every request.
+_PROCESS = os.urandom(8).hex()
+_NEXT = itertools.count()
+
+
+def _new_process() -> None:
+    global _PROCESS, _NEXT  # a forked child must not repeat its parent's ids
+    _PROCESS, _NEXT = os.urandom(8).hex(), itertools.count()
+
+
+os.register_at_fork(after_in_child=_new_process)
+
+
+def made_id() -> str:
+    """A new request id: 32 hex digits."""
+    return f"{_PROCESS}{next(_NEXT) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 def request_id() -> str | None:
@@ -29,7 +49,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(HEADER.encode(), b"").decode("latin-1")
-        ident = given if _ACCEPTED.fullmatch(given) else secrets.token_hex(16)
+        ident = given if _ACCEPTED.fullmatch(given) else made_id()
         token = current.set(ident)
 
         async def echo(message: Message) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 
 from gql.graphiql import REFERENCE_QUERY
+from gql.request_ids import made_id
 from tests.gateway import Gateway
 
 
@@ -223,3 +225,16 @@ def test_the_request_line_tells_what_the_caches_saved(backend_app: Any, caplog: 
     lines = [json.loads(formatter.format(r)) for r in caplog.records if r.name == "gql.requests"]
     seen = [(line["method"], line["upstreamCalls"], line["cacheHits"], line["answerCache"]) for line in lines]
     assert seen == [("POST", 1, 0, "miss"), ("POST", 0, 1, "miss"), ("POST", 0, 0, "hit")]
+
+
+def test_made_request_ids_differ_within_a_process_and_across_a_fork() -> None:
+    here = {made_id() for _ in range(1000)}
+    assert len(here) == 1000 and all(len(i) == 32 and int(i, 16) >= 0 for i in here)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child writes the first id it makes, and leaves
+        os.write(write, made_id().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    theirs = os.read(read, 64).decode()
+    assert theirs[:16] != made_id()[:16]
