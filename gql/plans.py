@@ -21,6 +21,11 @@ no type with ``is_type_of``), without ``@defer``, ``@stream`` or operation direc
 arguments coerce. Anything else, and every operation while an extension wraps the resolvers, runs
 through the executor (``gql.execution``). ``tests/test_plans.py`` compares both on generated
 documents, every field, and failures.
+
+Making a plan costs about a tenth of a small query's request (44 µs) and a twenty-fifth of the
+reference dashboard's (0.5 ms), so an operation whose variables change on every request pays that
+much more. Plans are kept like documents, at most ``FLASHBACK_DOCUMENT_CACHE_SIZE`` of them, the
+least recently used let go; the reference dashboard's takes about 48 KiB.
 """
 
 from __future__ import annotations
