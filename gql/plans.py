@@ -93,7 +93,6 @@ class Step:
     how: int
     source: Any  # the attribute's name, the direct function, or the resolve function
     args: dict[str, Any]
-    takes_info: bool
     complete: Completion
 
 
@@ -143,7 +142,7 @@ class _Planner:
         if name == TYPENAME:
             string = self.schema.type_map["String"]
             leaf = Completion(GraphQLNonNull(string), True, "leaf", string)  # type: ignore[arg-type]
-            return Step(key, parent, name, None, nodes, TYPE_NAME, parent.name, {}, False, leaf)
+            return Step(key, parent, name, None, nodes, TYPE_NAME, parent.name, {}, leaf)
         if name.startswith("__"):
             raise NotPlannable("introspection")
         field_def = parent.fields[name]
@@ -164,12 +163,12 @@ class _Planner:
             raise NotPlannable(f"arguments: {error.message}") from None
         complete = self.completion(field_def.type, details)
         if isinstance(source, Attribute):
-            return Step(key, parent, name, field_def, nodes, ATTRIBUTE, source.name, args, False, complete)
+            return Step(key, parent, name, field_def, nodes, ATTRIBUTE, source.name, args, complete)
         if isinstance(source, DirectResolver):
-            return Step(key, parent, name, field_def, nodes, DIRECT, source.function, args, False, complete)
+            return Step(key, parent, name, field_def, nodes, DIRECT, source.function, args, complete)
         if field_def.resolve is None:
             raise NotPlannable(f"{parent.name}.{name} has no resolver")
-        return Step(key, parent, name, field_def, nodes, RESOLVER, field_def.resolve, args, True, complete)
+        return Step(key, parent, name, field_def, nodes, RESOLVER, field_def.resolve, args, complete)
 
     def completion(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Completion:
         non_null = isinstance(type_, GraphQLNonNull)
@@ -228,7 +227,7 @@ def plan_for(
         return None
     try:
         return make_plan(schema, executor)
-    except NotPlannable:
+    except (NotPlannable, RecursionError):  # deeper than planning goes: the executor says so
         return None
 
 
