@@ -183,7 +183,7 @@ def record_breaker(state: State) -> None:
 
 
 def record_document_lookup(hit: bool) -> None:
-    DOCUMENT_CACHE.labels("hit" if hit else "miss").inc()
+    _labelled(DOCUMENT_CACHE, "hit" if hit else "miss").inc()
 
 
 def multiprocess_directory() -> str | None:
