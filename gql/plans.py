@@ -72,7 +72,6 @@ class NotPlannable(Exception):
 class Completion:
     """How a value of one output type is completed; ``steps`` for objects, ``item`` for lists."""
 
-    type: GraphQLOutputType
     non_null: bool
     kind: str  # "leaf", "object" or "list"
     nullable: Any  # the type without its non-null wrapper
@@ -93,7 +92,7 @@ class Step:
     how: int
     source: Any  # the attribute's name, the direct function, or the resolve function
     args: dict[str, Any]
-    complete: Completion
+    complete: Completion | None  # None for ``__typename``, whose value is the parent's name
 
 
 @dataclass(slots=True, eq=False)
@@ -106,6 +105,8 @@ class Plan:
 def make_plan(schema: GraphQLSchema, executor: Executor[Any]) -> Plan:
     """The plan of ``executor``'s operation, or ``NotPlannable``."""
     operation = executor.operation
+    # The schema has no mutation type, and validation refuses directives on an operation (none is
+    # defined for one): the guard is for the day either changes, since a plan runs fields at once.
     if operation.operation.value != "query" or operation.directives:
         raise NotPlannable("not a query without directives")
     root = schema.query_type
@@ -140,9 +141,7 @@ class _Planner:
         name = first.node.name.value
         nodes = [d.node for d in details]
         if name == TYPENAME:
-            string = self.schema.type_map["String"]
-            leaf = Completion(GraphQLNonNull(string), True, "leaf", string)  # type: ignore[arg-type]
-            return Step(key, parent, name, None, nodes, TYPE_NAME, parent.name, {}, leaf)
+            return Step(key, parent, name, None, nodes, TYPE_NAME, parent.name, {}, None)
         if name.startswith("__"):
             raise NotPlannable("introspection")
         field_def = parent.fields[name]
@@ -174,10 +173,10 @@ class _Planner:
         non_null = isinstance(type_, GraphQLNonNull)
         nullable = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         if is_leaf_type(nullable):
-            return Completion(type_, non_null, "leaf", nullable)
+            return Completion(non_null, "leaf", nullable)
         if isinstance(nullable, GraphQLList):
             item = self.completion(nullable.of_type, details)
-            return Completion(type_, non_null, "list", nullable, item=item, rows=_rows_of(item))
+            return Completion(non_null, "list", nullable, item=item, rows=_rows_of(item))
         if isinstance(nullable, GraphQLObjectType):
             collected = collect_subfields(
                 self.schema,
@@ -191,7 +190,7 @@ class _Planner:
             if collected.new_defer_usages:
                 raise NotPlannable("@defer")
             steps = self.steps(nullable, collected.grouped_field_set)
-            return Completion(type_, non_null, "object", nullable, steps=steps)
+            return Completion(non_null, "object", nullable, steps=steps)
         raise NotPlannable(f"abstract type {nullable}")
 
 
@@ -205,7 +204,7 @@ def _rows_of(item: Completion) -> tuple[tuple[str, ...], tuple[str | None, ...]]
     for step in item.steps:
         if step.how == TYPE_NAME:
             columns.append(None)
-        elif step.how == ATTRIBUTE and step.complete.kind == "leaf":
+        elif step.how == ATTRIBUTE and step.complete is not None and step.complete.kind == "leaf":
             columns.append(step.field_name)  # the series' columns go by the field's name
         else:
             return None
@@ -344,24 +343,26 @@ class _Run:
         return results
 
     def field(self, step: Step, source: Any, path: Path) -> Any:
+        how = step.how
+        if how == TYPE_NAME:
+            return step.source
+        completion = step.complete
+        assert completion is not None
         try:
-            how = step.how
             if how == ATTRIBUTE:
                 value = getattr(source, step.source)
             elif how == DIRECT:
                 value = step.source(source)
-            elif how == TYPE_NAME:
-                return step.source
             else:
                 value = step.source(source, self.info(step, path), **step.args)
             if is_awaitable(value):
-                return self._awaited(step, path, value)
-            completed = self.complete(step.complete, step, path, value)
+                return self._awaited(completion, step, path, value)
+            completed = self.complete(completion, step, path, value)
             if is_awaitable(completed):
-                return self._completed_later(step.complete, step, path, completed)
+                return self._completed_later(completion, step, path, completed)
             return completed
         except Exception as raw:
-            return self.failed(raw, step.complete, step, path)
+            return self.failed(raw, completion, step, path)
 
     def failed(self, raw: Exception, completion: Completion, step: Step, path: Path) -> Any:
         """graphql-core's ``handle_field_error``: raised on through a non-null position, else kept."""
@@ -371,13 +372,13 @@ class _Run:
         self.errors.add(error, path)
         return None
 
-    async def _awaited(self, step: Step, path: Path, value: Awaitable[Any]) -> Any:
+    async def _awaited(self, completion: Completion, step: Step, path: Path, value: Awaitable[Any]) -> Any:
         try:
-            completed = self.complete(step.complete, step, path, await value)
+            completed = self.complete(completion, step, path, await value)
             if is_awaitable(completed):
                 completed = await completed
         except Exception as raw:
-            return self.failed(raw, step.complete, step, path)
+            return self.failed(raw, completion, step, path)
         return completed
 
     async def _completed_later(self, completion: Completion, step: Step, path: Path, completed: Any) -> Any:
@@ -425,7 +426,7 @@ class _Run:
                 item_path = path.add_key(index, None)
                 try:
                     if is_awaitable(each):
-                        completed.append(self._item_awaited(item, step, item_path, each))
+                        completed.append(self._awaited(item, step, item_path, each))
                         waiting.append(index)
                         continue
                     done = self.complete(item, step, item_path, each)
@@ -443,15 +444,6 @@ class _Run:
         if not waiting:
             return completed
         return self._gathered(completed, waiting)
-
-    async def _item_awaited(self, item: Completion, step: Step, path: Path, each: Awaitable[Any]) -> Any:
-        try:
-            done = self.complete(item, step, path, await each)
-            if is_awaitable(done):
-                done = await done
-        except Exception as raw:
-            return self.failed(raw, item, step, path)
-        return done
 
 
 def _bulk(completion: Completion, rows: Rows) -> list[dict[str, Any]] | None:

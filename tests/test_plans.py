@@ -27,7 +27,7 @@ from gql import lean_resolvers
 from gql.app import create_app
 from gql.documents import DocumentCache
 from gql.graphiql import REFERENCE_QUERY
-from gql.plans import plan_for, run
+from gql.plans import Plan, PlanCache, plan_for, run
 from gql.scalars import SCALARS
 from gql.schema import schema
 from gql.settings import GatewaySettings
@@ -49,6 +49,11 @@ PLANNED = [
     "{ a: stats(window: LAST_7D) { __typename scope } b: stats(scope: REPO, window: LAST_7D) { scope } }",
     '{ stats(scope: REPO, id: "no-such-repo", window: LAST_7D) { ai { timeSeries { summary { total } } } } }',
     "{ _service { sdl } }",
+    # fragments and conditions at the root
+    "query($yes: Boolean = true, $no: Boolean = false) { ...Root a: stats(window: LAST_24H) @include(if: $yes)"
+    " { scope } b: stats(window: LAST_24H) @skip(if: $yes) { scope } c: stats(window: LAST_24H)"
+    " @include(if: $no) { scope } ... on Query { d: stats(window: LAST_30D) { window } } }"
+    " fragment Root on Query { stats(window: LAST_7D) { window } }",
 ]
 UNPLANNED = [
     '{ _entities(representations: [{__typename: "Repo", id: "x"}]) { ... on Repo { id } } }',
@@ -166,12 +171,27 @@ class Awkward:
         return [*range(count), None]
 
     @strawberry.field
+    def lazy_items(self, fail_at: int) -> list[int | None]:  # items graphql-core awaits one by one
+        return [_later(n, n == fail_at) for n in range(3)]  # type: ignore[misc]
+
+    @strawberry.field
+    def lazy_strict(self) -> list[int]:
+        return [_later(0, False), _later(1, True)]  # type: ignore[list-item]
+
+    @strawberry.field
     def handed_back(self) -> int | None:
         return ValueError("an error returned, not raised")  # type: ignore[return-value]  # graphql-core raises it
 
     @strawberry.field
     def not_a_list(self) -> list[int]:
         return 7  # type: ignore[return-value]  # not iterable
+
+
+async def _later(value: int, fail: bool) -> int:
+    await asyncio.sleep(0)
+    if fail:
+        raise ValueError(f"item {value} failed")
+    return value
 
 
 @strawberry.type
@@ -202,6 +222,11 @@ class AwkwardQuery:
         ),
         (AwkwardQuery, "{ awkward { slow(fail: true) } }"),
         (AwkwardQuery, "{ maybe { items(count: 3) notAList } awkward { handedBack } }"),
+        (AwkwardQuery, "{ maybe { a: lazyItems(failAt: 1) b: lazyItems(failAt: 9) } }"),
+        (AwkwardQuery, "{ maybe { lazyStrict } awkward { lazyItems(failAt: 0) } }"),
+        # a non-null field fails at once while a sibling is still pending, then fails too
+        (AwkwardQuery, "{ maybe { s: slow(fail: true) blank } }"),
+        (AwkwardQuery, "{ awkward { s: slow(fail: true) t: slow(fail: false) blank } }"),
     ],
 )
 def test_plans_fail_as_the_executor_on_schemas_of_every_shape(query: type[Any], document: str) -> None:
@@ -222,3 +247,69 @@ def test_plans_fail_as_the_executor_on_schemas_of_every_shape(query: type[Any], 
     assert sorted(map(str, (e.formatted for e in ours.errors or []))) == sorted(
         map(str, (e.formatted for e in theirs.errors or []))
     )
+
+
+def test_the_row_form_is_planned_in_bulk_and_anything_else_item_by_item() -> None:
+    """A list of points that selects only columns and ``__typename`` is built from the columns."""
+
+    def rows_of(selection: str) -> object:
+        query = "{ stats(window: LAST_24H) { ai { timeSeries { series { " + selection + " } } } } }"
+        plan = _plan(query)
+        assert isinstance(plan, Plan)
+        (stats,) = plan.steps
+        ai = _only(stats)
+        series = _only(_only(ai))
+        assert series.complete is not None
+        return series.complete.rows
+
+    assert rows_of("ts r: requests __typename") == (("ts", "r", "__typename"), ("ts", "requests", None))
+    assert rows_of("ts") == (("ts",), ("ts",))
+
+
+def _only(step: Any) -> Any:
+    (inner,) = step.complete.steps
+    return inner
+
+
+def test_plans_are_kept_most_recently_used_first_and_bounded() -> None:
+    made: list[str] = []
+    cache = PlanCache(2)
+
+    def make(key: str) -> None:
+        made.append(key)
+
+    def get(key: str) -> object:
+        return cache.get(key, lambda: make(key))
+
+    for key in ("a", "b", "a", "c", "a", "b"):
+        get(key)
+    assert made == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
+
+
+@pytest.fixture(scope=per_module)
+def traced(backend_app: Starlette) -> Iterator[Gateway]:
+    app = create_app(
+        GatewaySettings(response_cache=False, federation_tracing=True),
+        transport=httpx.ASGITransport(app=backend_app),
+    )
+    client = Gateway(app)
+    yield client
+    client.close()
+
+
+def test_an_extension_of_strawberrys_still_runs_on_every_operation(traced: Gateway) -> None:
+    """With FTV1 traces on, operations go through Strawberry's execute, plans or none: a router
+    that asks for a trace gets one."""
+
+    async def asked() -> dict[str, Any]:
+        response = await traced._client.post(
+            "/graphql",
+            json={"query": "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"},
+            headers={"apollo-federation-include-trace": "ftv1", "Authorization": "Bearer demo"},
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+    body = traced._runner.run(asked())
+    assert body["data"]["stats"]["ai"]["timeSeries"]["summary"]["total"] > 0
+    assert len(body["extensions"]["ftv1"]) > 100
