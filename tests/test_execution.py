@@ -5,6 +5,7 @@ installed, here Apollo's FTV1 traces): data, errors, their codes and paths, and 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -70,3 +71,21 @@ def test_the_queries_compared_include_failures(gateway: Gateway) -> None:
         for code in gateway.query(query, token=token).codes().values()
     }
     assert {"BAD_USER_INPUT", "UNAUTHENTICATED"} <= codes, codes
+
+
+def test_an_extension_of_strawberrys_still_runs_on_every_operation(through_strawberry: Gateway) -> None:
+    """With FTV1 traces on, operations go through Strawberry's execute, plans or none: a router
+    that asks for a trace gets one."""
+
+    async def asked() -> dict[str, Any]:
+        response = await through_strawberry._client.post(
+            "/graphql",
+            json={"query": "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"},
+            headers={"apollo-federation-include-trace": "ftv1", "Authorization": "Bearer demo"},
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+    body = through_strawberry._runner.run(asked())
+    assert body["data"]["stats"]["ai"]["timeSeries"]["summary"]["total"] > 0
+    assert len(body["extensions"]["ftv1"]) > 100

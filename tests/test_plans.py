@@ -284,32 +284,3 @@ def test_plans_are_kept_most_recently_used_first_and_bounded() -> None:
     for key in ("a", "b", "a", "c", "a", "b"):
         get(key)
     assert made == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
-
-
-@pytest.fixture(scope=per_module)
-def traced(backend_app: Starlette) -> Iterator[Gateway]:
-    app = create_app(
-        GatewaySettings(response_cache=False, federation_tracing=True),
-        transport=httpx.ASGITransport(app=backend_app),
-    )
-    client = Gateway(app)
-    yield client
-    client.close()
-
-
-def test_an_extension_of_strawberrys_still_runs_on_every_operation(traced: Gateway) -> None:
-    """With FTV1 traces on, operations go through Strawberry's execute, plans or none: a router
-    that asks for a trace gets one."""
-
-    async def asked() -> dict[str, Any]:
-        response = await traced._client.post(
-            "/graphql",
-            json={"query": "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"},
-            headers={"apollo-federation-include-trace": "ftv1", "Authorization": "Bearer demo"},
-        )
-        body: dict[str, Any] = response.json()
-        return body
-
-    body = traced._runner.run(asked())
-    assert body["data"]["stats"]["ai"]["timeSeries"]["summary"]["total"] > 0
-    assert len(body["extensions"]["ftv1"]) > 100
