@@ -22,6 +22,7 @@ import strawberry
 from graphql import execute, parse
 from hypothesis import HealthCheck, given, settings
 from starlette.applications import Starlette
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql import lean_resolvers
 from gql.app import create_app
@@ -179,6 +180,28 @@ class Awkward:
         return [_later(0, False), _later(1, True)]  # type: ignore[list-item]
 
     @strawberry.field
+    def lazy_then_null(self) -> list[int]:  # an item fails at once while one before it is pending
+        return [_later(0, False), None]  # type: ignore[list-item]
+
+    @strawberry.field
+    def many(self) -> list[Awkward]:
+        return [Awkward(), Awkward()]
+
+    @strawberry.field
+    def many_maybe(self) -> list[Awkward | None]:
+        return [Awkward(), Awkward()]
+
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        """What a resolver's info says of its place."""
+        raw = info._raw_info
+        return (
+            f"{raw.field_name} {raw.path.as_list()} {raw.return_type} {raw.parent_type}"
+            f" {raw.operation.operation.value} {raw.schema is not None} {raw.is_awaitable(1)}"
+            f" {raw.async_helpers is not None} {raw.variable_values!r}"
+        )
+
+    @strawberry.field
     def handed_back(self) -> int | None:
         return ValueError("an error returned, not raised")  # type: ignore[return-value]  # graphql-core raises it
 
@@ -227,6 +250,9 @@ class AwkwardQuery:
         # a non-null field fails at once while a sibling is still pending, then fails too
         (AwkwardQuery, "{ maybe { s: slow(fail: true) blank } }"),
         (AwkwardQuery, "{ awkward { s: slow(fail: true) t: slow(fail: false) blank } }"),
+        (AwkwardQuery, "{ maybe { lazyThenNull } awkward { many { s: slow(fail: false) where } } }"),
+        (AwkwardQuery, "{ maybe { many { slow(fail: true) } } }"),
+        (AwkwardQuery, "{ awkward { manyMaybe { slow(fail: true) } } }"),
     ],
 )
 def test_plans_fail_as_the_executor_on_schemas_of_every_shape(query: type[Any], document: str) -> None:
@@ -239,7 +265,7 @@ def test_plans_fail_as_the_executor_on_schemas_of_every_shape(query: type[Any], 
     assert plan is not None
 
     async def both() -> tuple[Any, Any]:
-        executed = execute(built._schema, prepared)
+        executed = execute(built._schema, prepared, executor_class=StrawberryGraphQLCoreExecutionContext)
         return await run(plan, None), await executed if isawaitable(executed) else executed
 
     ours, theirs = asyncio.run(both())
