@@ -211,10 +211,11 @@ class UpstreamClient:
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             log.calls.append(UpstreamCall(request.path, request.query, status, elapsed))
-            LOG.debug(
-                "upstream call",
-                extra={"fields": {"path": request.path, "status": status, "ms": round(elapsed, 2)}},
-            )
+            if LOG.isEnabledFor(logging.DEBUG):
+                LOG.debug(
+                    "upstream call",
+                    extra={"fields": {"path": request.path, "status": status, "ms": round(elapsed, 2)}},
+                )
         if status >= 500:
             self.breaker.failed()
         else:

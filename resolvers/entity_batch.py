@@ -29,7 +29,7 @@ from strawberry.dataloader import DataLoader
 
 from resolvers import resources
 from resolvers.errors import UpstreamStatus
-from resolvers.loaders import UpstreamLoader, batch_function
+from resolvers.loaders import UpstreamLoader, batch_function, settled
 from resolvers.requests import EntitySeries, Page
 from resolvers.v2_payloads import (
     BreakdownPayload,
@@ -63,7 +63,9 @@ class EntitySeriesLoader:
         for request in requests_:
             groups.setdefault(request.group(), []).append(request)
         answers: dict[EntitySeries, SeriesPayload | BaseException] = {}
-        results = await asyncio.gather(*(self._answer(group) for group in groups.values()))
+        answering = [self._answer(group) for group in groups.values()]
+        # One group, nearly always: awaited in place rather than through gather's task.
+        results = [await answering[0]] if len(answering) == 1 else await asyncio.gather(*answering)
         for result in results:
             answers.update(result)
         return [answers[request] for request in requests_]
@@ -88,7 +90,7 @@ class EntitySeriesLoader:
                 if failure.status != 403:
                     return dict.fromkeys(group, failure)
         missing = [request for request in group if request.entity_id not in found]
-        scoped = await asyncio.gather(*(self._scoped(r) for r in missing), return_exceptions=True)
+        scoped = await settled([self._scoped(r) for r in missing])
         answers: dict[EntitySeries, SeriesPayload | BaseException] = dict(zip(missing, scoped, strict=True))
         for request in group:
             if request.entity_id in found:

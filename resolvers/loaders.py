@@ -51,7 +51,7 @@ def batch_function(method: BatchFunction) -> BatchFunction:
     return call
 
 
-async def _settled(calls: list[Coroutine[Any, Any, Any]]) -> list[Any]:
+async def settled(calls: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     """Each call's result or exception. A batch of one, most batches, is awaited in place:
     ``gather`` would wrap it in a task of its own."""
     if len(calls) == 1:
@@ -107,7 +107,7 @@ class UpstreamLoader:
         present = set(keys)
         served_by = {key: twin for key in keys if (twin := key.with_series()) in present}
         wanted = [key for key in keys if key not in served_by]
-        results = await _settled([self._fetch(key) for key in wanted])
+        results = await settled([self._fetch(key) for key in wanted])
         by_key = dict(zip(wanted, results, strict=True))
         return [by_key[served_by.get(key, key)] for key in keys]
 
