@@ -31,6 +31,7 @@ least recently used let go; the reference dashboard's takes about 48 KiB.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ from graphql.type import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable as is_awaitable
 
 from gql.row_form import TYPENAME, Attribute, DirectResolver, Rows, field_sources
+
+LOG = logging.getLogger("gql.plans")
 
 # How a step has its value: read as an attribute, computed from the object alone, or resolved.
 ATTRIBUTE, DIRECT, RESOLVER, TYPE_NAME = range(4)
@@ -217,6 +220,9 @@ def plan_for(
     try:
         return make_plan(schema, executor)
     except (NotPlannable, RecursionError):  # deeper than planning goes: the executor says so
+        return None
+    except Exception:  # a bug here must cost speed, not the answer: the executor still runs it
+        LOG.exception("could not plan the operation; it runs through the executor")
         return None
 
 

@@ -310,3 +310,20 @@ def test_plans_are_kept_most_recently_used_first_and_bounded() -> None:
     for key in ("a", "b", "a", "c", "a", "b"):
         get(key)
     assert made == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
+
+
+def test_a_plan_that_cannot_be_made_costs_speed_not_the_answer(
+    gateway: Gateway,
+    executor_only: Gateway,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bug in planning is logged, and the operation runs through the executor as before."""
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("planning bug")
+
+    monkeypatch.setattr("gql.plans._Planner.steps", broken)
+    query = "{ stats(window: LAST_30D) { storage { timeSeries { summary { total avg } } } } }"
+    _same(gateway, executor_only, query)
+    assert "could not plan the operation" in caplog.text
