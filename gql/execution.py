@@ -12,6 +12,7 @@ through ``Schema.execute`` as before.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,8 +31,10 @@ from gql.schema import GatewayErrors, log_errors, result_extensions
 OWN_EXTENSIONS = frozenset({PreparedDocumentExtension, GatewayErrors})
 
 
+@functools.cache
 def runs_directly(schema: Any) -> bool:
-    """True when every extension of ``schema`` is the gateway's own and it has no directives."""
+    """True when every extension of ``schema`` is the gateway's own and it has no directives; asked
+    on every request, known once per schema."""
     return set(schema.extensions) <= OWN_EXTENSIONS and not schema.directives
 
 

@@ -59,7 +59,7 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect, is_ite
 from graphql.type import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable as is_awaitable
 
-from gql.row_form import TYPENAME, Attribute, DirectResolver, Rows, field_sources
+from gql.row_form import TYPENAME, Attribute, DirectResolver, Rows, build_rows, field_sources
 
 LOG = logging.getLogger("gql.plans")
 
@@ -319,12 +319,9 @@ class _Run:
                 if is_awaitable(value):
                     waiting.append(step.key)
         except Exception:
-            if waiting:
-                self._settle([results[key] for key in waiting])
+            self._settle([results[key] for key in waiting])
             raise
-        if not waiting:
-            return results
-        return self._gathered(results, waiting)
+        return self._gathered(results, waiting) if waiting else results
 
     @staticmethod
     async def _gathered(results: Any, waiting: list[Any]) -> Any:
@@ -434,12 +431,9 @@ class _Run:
                 except Exception as raw:
                     completed.append(self.failed(raw, item, step, item_path))
         except Exception:
-            if waiting:
-                self._settle([completed[index] for index in waiting])
+            self._settle([completed[index] for index in waiting])
             raise
-        if not waiting:
-            return completed
-        return self._gathered(completed, waiting)
+        return self._gathered(completed, waiting) if waiting else completed
 
 
 def _bulk(completion: Completion, rows: Rows) -> list[dict[str, Any]] | None:
@@ -450,8 +444,4 @@ def _bulk(completion: Completion, rows: Rows) -> list[dict[str, Any]] | None:
     names = set(rows.columns.names)
     if any(column is not None and column not in names for column in columns):
         return None
-    if not keys:
-        return [{} for _ in range(len(rows))]
-    type_name = completion.item.nullable.name
-    sources = [rows.column(column) if column is not None else [type_name] * len(rows) for column in columns]
-    return [dict(zip(keys, row, strict=True)) for row in zip(*sources, strict=True)]
+    return build_rows(rows, keys, columns, completion.item.nullable.name)

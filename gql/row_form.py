@@ -282,21 +282,33 @@ class RowFormExecutor(StrawberryGraphQLCoreExecutionContext):
         if deferred:
             return None
         keys: list[str] = []
-        sources: list[Any] = []
+        columns: list[str | None] = []
         names = set(rows.columns.names)
         fields = field_sources(item_type) or {}
         for key, details in grouped.items():
             name = details[0].node.name.value
             if name == TYPENAME:
-                sources.append(itertools.repeat(item_type.name, len(rows)))
+                columns.append(None)
             elif name in names and _is_leaf_attribute(fields.get(name)):
-                sources.append(rows.column(name))
+                columns.append(name)
             else:
                 return None
             keys.append(key)
-        if not keys:  # every field skipped: an empty object per point, as ordinary execution gives
-            return [{} for _ in range(len(rows))]
-        return [dict(zip(keys, row, strict=True)) for row in zip(*sources, strict=True)]
+        return build_rows(rows, keys, columns, item_type.name)
+
+
+def build_rows(
+    rows: Rows, keys: Sequence[str], columns: Sequence[str | None], type_name: str
+) -> list[dict[str, Any]]:
+    """One dict per point: under each key its column's value, or ``type_name`` where the column
+    is None (``__typename``). The values are not completed: the decoder checked every one."""
+    if not keys:  # every field skipped: an empty object per point, as ordinary execution gives
+        return [{} for _ in range(len(rows))]
+    sources = [
+        rows.column(column) if column is not None else itertools.repeat(type_name, len(rows))
+        for column in columns
+    ]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*sources, strict=True)]
 
 
 def _is_leaf_attribute(field: FieldSource | None) -> bool:
