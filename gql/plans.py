@@ -13,7 +13,10 @@ Running a plan calls the resolvers, awaits what they return concurrently (so the
 batch one tick's loads), and completes values as graphql-core does, with its errors: the same
 messages, paths and locations, the same null propagation, the same errors kept once a parent is
 nulled (graphql-core's own ``CollectedErrors``). A list of ``Rows`` whose items select only
-their columns and ``__typename`` is built in bulk, as ``gql.row_form`` does.
+their columns and ``__typename`` is built in bulk, as ``gql.row_form`` does. A value under which
+nothing is resolved with arguments or info (only attributes and direct resolvers: a breakdown's
+entities and their columns) is completed in one pass, without a path or an awaitable check per
+field; anything unusual in it, and it is completed again field by field, for graphql-core's errors.
 
 A plan is made only for what it answers exactly as graphql-core would: a query whose selections
 reach object types only (no union or interface to resolve, no introspection but ``__typename``,
@@ -81,6 +84,7 @@ class Completion:
     steps: list[Step] = field(default_factory=list)
     item: Completion | None = None
     rows: tuple[tuple[str, ...], tuple[str | None, ...]] | None = None  # keys, columns (None: __typename)
+    plain: bool = True  # nothing under it is resolved with arguments or info (see ``_plain``)
 
 
 @dataclass(slots=True, eq=False)
@@ -171,7 +175,7 @@ class _Planner:
             return Completion(non_null, "leaf", nullable)
         if isinstance(nullable, GraphQLList):
             item = self.completion(nullable.of_type, details)
-            return Completion(non_null, "list", nullable, item=item, rows=_rows_of(item))
+            return Completion(non_null, "list", nullable, item=item, rows=_rows_of(item), plain=item.plain)
         if isinstance(nullable, GraphQLObjectType):
             collected = collect_subfields(
                 self.schema,
@@ -183,7 +187,12 @@ class _Planner:
                 self.executor.hide_suggestions,
             )
             steps = self.steps(nullable, collected.grouped_field_set)
-            return Completion(non_null, "object", nullable, steps=steps)
+            plain = all(
+                step.how == TYPE_NAME
+                or (step.how != RESOLVER and step.complete is not None and step.complete.plain)
+                for step in steps
+            )
+            return Completion(non_null, "object", nullable, steps=steps, plain=plain)
         raise NotPlannable(f"abstract type {nullable}")
 
 
@@ -388,6 +397,10 @@ class _Run:
                 raise TypeError(f"Cannot return null for non-nullable field {step.parent}.{step.field_name}.")
             return None
         kind = completion.kind
+        if kind != "leaf" and completion.plain:
+            done = _plain(completion, value)
+            if done is not _FALL_BACK:
+                return done
         if kind == "leaf":
             leaf = completion.nullable
             coerced = leaf.coerce_output_value(value)
@@ -434,6 +447,75 @@ class _Run:
             self._settle([completed[index] for index in waiting])
             raise
         return self._gathered(completed, waiting) if waiting else completed
+
+
+_FALL_BACK: Any = object()  # what ``_plain`` cannot complete: the run's own completion must
+
+
+def _plain(completion: Completion, value: Any, fresh: bool = False) -> Any:
+    """``value`` completed in one pass when nothing under it is resolved with arguments or info,
+    or ``_FALL_BACK``.
+
+    Attributes and direct resolvers (pure functions of the object, ``gql.row_form``) need neither
+    a path nor an info unless something fails; completing them through ``_Run.field`` cost a path,
+    two awaitable checks and three calls per value. On any null in a non-null position, refused
+    leaf, resolver failure or awaitable, the caller completes the value again its own way, which
+    gives graphql-core's answer and errors at graphql-core's paths. ``fresh``: ``value`` was made by
+    a direct resolver in this pass, so an awaitable in it is closed here (completing again makes
+    another) rather than left never awaited."""
+    if value is None or value is Undefined:
+        return _FALL_BACK if completion.non_null else None
+    if isinstance(value, Exception) or is_awaitable(value):
+        if fresh and hasattr(value, "close"):
+            value.close()
+        return _FALL_BACK
+    kind = completion.kind
+    if kind == "leaf":
+        try:
+            coerced = completion.nullable.coerce_output_value(value)
+        except Exception:
+            return _FALL_BACK
+        return _FALL_BACK if coerced is None or coerced is Undefined else coerced
+    if kind == "object":
+        completed: dict[str, Any] = {}
+        for step in completion.steps:
+            how = step.how
+            if how == TYPE_NAME:
+                completed[step.key] = step.source
+                continue
+            try:
+                found = getattr(value, step.source) if how == ATTRIBUTE else step.source(value)
+            except Exception:
+                return _FALL_BACK
+            assert step.complete is not None
+            done = _plain(step.complete, found, fresh or how == DIRECT)
+            if done is _FALL_BACK:
+                return _FALL_BACK
+            completed[step.key] = done
+        return completed
+    if isinstance(value, Rows) and completion.rows is not None:
+        built = _bulk(completion, value)
+        return _FALL_BACK if built is None else built
+    if not isinstance(value, list | tuple | Rows):
+        return _FALL_BACK
+    item = completion.item
+    assert item is not None
+    items: list[Any] = []
+    for each in value:
+        done = _plain(item, each, fresh)
+        if done is _FALL_BACK:
+            if fresh:
+                _close_all(value)
+            return _FALL_BACK
+        items.append(done)
+    return items
+
+
+def _close_all(values: Any) -> None:
+    """The coroutines among a list a direct resolver made in a pass that then fell back."""
+    for each in values:
+        if is_awaitable(each) and hasattr(each, "close"):
+            each.close()
 
 
 def _bulk(completion: Completion, rows: Rows) -> list[dict[str, Any]] | None:

@@ -180,6 +180,10 @@ class Awkward:
         return [_later(0, False), _later(1, True)]  # type: ignore[list-item]
 
     @strawberry.field
+    def lazy_one(self) -> int:  # a plain resolver handing back an awaitable, which graphql-core awaits
+        return _later(5, False)  # type: ignore[return-value]
+
+    @strawberry.field
     def lazy_then_null(self) -> list[int]:  # an item fails at once while one before it is pending
         return [_later(0, False), None]  # type: ignore[list-item]
 
@@ -245,6 +249,7 @@ class AwkwardQuery:
         ),
         (AwkwardQuery, "{ awkward { slow(fail: true) } }"),
         (AwkwardQuery, "{ maybe { items(count: 3) notAList } awkward { handedBack } }"),
+        (AwkwardQuery, "{ awkward { lazyOne blank } maybe { many { lazyOne } } }"),
         (AwkwardQuery, "{ maybe { a: lazyItems(failAt: 1) b: lazyItems(failAt: 9) } }"),
         (AwkwardQuery, "{ maybe { lazyStrict } awkward { lazyItems(failAt: 0) } }"),
         # a non-null field fails at once while a sibling is still pending, then fails too
