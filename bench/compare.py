@@ -1,6 +1,6 @@
 """Before and after: the gateway of another checkout against this one, at the same time.
 
-This machine's speed moves by a quarter from one run to the next, more than most changes are
+This machine's speed moves by up to a third from one run to the next, more than most changes are
 worth. Two gateways, the other checkout's and this one's, run side by side on one replay upstream
 (``bench.replay``), and ``wrk`` loads them in alternating rounds, so both see the machine in the
 same state. Each round gives each gateway's CPU per request (its own process time over the
