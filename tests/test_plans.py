@@ -12,6 +12,7 @@ operations no plan is made for.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Iterator
 from inspect import isawaitable
 from typing import Any, NewType
@@ -278,6 +279,53 @@ def test_plans_fail_as_the_executor_on_schemas_of_every_shape(query: type[Any], 
     assert sorted(map(str, (e.formatted for e in ours.errors or []))) == sorted(
         map(str, (e.formatted for e in theirs.errors or []))
     )
+
+
+CALLS: Counter[str] = Counter()
+
+
+@strawberry.type
+class Branch:
+    n: int
+
+    @strawberry.field
+    def twice(self) -> int:
+        CALLS["twice"] += 1
+        return self.n * 2
+
+    @strawberry.field
+    def children(self) -> list[Branch]:
+        CALLS["children"] += 1
+        return [Branch(n=self.n + 1 + i) for i in range(2)] if self.n < 2 else []
+
+
+@strawberry.type
+class BranchQuery:
+    @strawberry.field
+    def root(self, n: int) -> Branch:
+        return Branch(n=n)
+
+
+def test_a_value_of_attributes_and_plain_resolvers_is_completed_in_one_pass() -> None:
+    """Under ``root`` only attributes and resolvers of the object alone run: the plan calls each of
+    those resolvers once, as the executor does (completing again field by field would call them
+    twice), and answers the same, ``__typename`` and aliases included."""
+    document = parse(
+        "{ root(n: 0) { t: __typename twice n kids: children { __typename twice n children { n twice } } } }"
+    )
+    built = strawberry.Schema(BranchQuery)
+    lean_resolvers.install(built)
+    plan = plan_for(built._schema, document, None, None)
+    assert plan is not None
+    CALLS.clear()
+    theirs = execute(built._schema, document, executor_class=StrawberryGraphQLCoreExecutionContext)
+    executed = dict(CALLS)
+    CALLS.clear()
+    ours = asyncio.run(run(plan, None))
+    assert not isawaitable(theirs) and theirs.errors is None and ours.errors is None
+    assert ours.data == theirs.data
+    assert ours.data["root"]["t"] == "Branch" and len(ours.data["root"]["kids"]) == 2
+    assert dict(CALLS) == executed == {"twice": 5, "children": 3}
 
 
 def test_the_row_form_is_planned_in_bulk_and_anything_else_item_by_item() -> None:
