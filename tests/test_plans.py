@@ -323,7 +323,7 @@ def test_a_value_of_attributes_and_plain_resolvers_is_completed_in_one_pass() ->
     CALLS.clear()
     ours = asyncio.run(run(plan, None))
     assert not isawaitable(theirs) and theirs.errors is None and ours.errors is None
-    assert ours.data == theirs.data
+    assert ours.data is not None and ours.data == theirs.data
     assert ours.data["root"]["t"] == "Branch" and len(ours.data["root"]["kids"]) == 2
     assert dict(CALLS) == executed == {"twice": 5, "children": 3}
 
