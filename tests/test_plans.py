@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from starlette.applications import Starlette
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql import lean_resolvers
+from gql import lean_resolvers, plans, row_form
 from gql.app import create_app
 from gql.documents import DocumentCache
 from gql.graphiql import REFERENCE_QUERY
@@ -287,6 +287,7 @@ CALLS: Counter[str] = Counter()
 @strawberry.type
 class Branch:
     n: int
+    label: str | None = None
 
     @strawberry.field
     def twice(self) -> int:
@@ -306,12 +307,29 @@ class BranchQuery:
         return Branch(n=n)
 
 
-def test_a_value_of_attributes_and_plain_resolvers_is_completed_in_one_pass() -> None:
-    """Under ``root`` only attributes and resolvers of the object alone run: the plan calls each of
-    those resolvers once, as the executor does (completing again field by field would call them
-    twice), and answers the same, ``__typename`` and aliases included."""
+def _fields_completed_one_by_one(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """The response keys a plan's run completes field by field (not in one pass), counted."""
+    counts: Counter[str] = Counter()
+    one_by_one = plans._Run.field
+
+    def counted(self: Any, step: Any, source: Any, path: Any) -> Any:
+        counts[step.key] += 1
+        return one_by_one(self, step, source, path)
+
+    monkeypatch.setattr(plans._Run, "field", counted)
+    return counts
+
+
+def test_a_value_of_attributes_and_plain_resolvers_is_completed_in_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under ``root`` only attributes and resolvers of the object alone run: the plan completes it
+    in one pass, calling each of those resolvers once as the executor does (completing again field
+    by field would call them twice), and answers the same, ``__typename``, aliases and nulls
+    included."""
     document = parse(
-        "{ root(n: 0) { t: __typename twice n kids: children { __typename twice n children { n twice } } } }"
+        "{ root(n: 0) { t: __typename twice n label kids: children { __typename twice n label"
+        " children { n twice } } } }"
     )
     built = strawberry.Schema(BranchQuery)
     lean_resolvers.install(built)
@@ -321,11 +339,32 @@ def test_a_value_of_attributes_and_plain_resolvers_is_completed_in_one_pass() ->
     theirs = execute(built._schema, document, executor_class=StrawberryGraphQLCoreExecutionContext)
     executed = dict(CALLS)
     CALLS.clear()
+    one_by_one = _fields_completed_one_by_one(monkeypatch)
     ours = asyncio.run(run(plan, None))
     assert not isawaitable(theirs) and theirs.errors is None and ours.errors is None
     assert ours.data is not None and ours.data == theirs.data
     assert ours.data["root"]["t"] == "Branch" and len(ours.data["root"]["kids"]) == 2
     assert dict(CALLS) == executed == {"twice": 5, "children": 3}
+    assert one_by_one == {"root": 1}, "a plain value was completed field by field"
+
+
+def test_a_series_in_row_form_is_built_from_its_columns_when_the_plan_runs(
+    gateway: Gateway, executor_only: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the gateway: the points are built in bulk, no field of theirs completed one by one."""
+    built: list[int] = []
+    bulk = row_form.build_rows  # what gql.plans calls it by
+
+    def counted(rows: Any, *args: Any) -> Any:
+        built.append(len(rows))
+        return bulk(rows, *args)
+
+    monkeypatch.setattr(plans, "build_rows", counted)
+    one_by_one = _fields_completed_one_by_one(monkeypatch)
+    query = "{ stats(window: LAST_24H) { ai { timeSeries { series { ts r: requests __typename } } } } }"
+    _same(gateway, executor_only, query)
+    assert built == [144]
+    assert set(one_by_one) == {"stats", "ai", "timeSeries"}  # the series is within a plain value
 
 
 def test_the_row_form_is_planned_in_bulk_and_anything_else_item_by_item() -> None:
