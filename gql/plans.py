@@ -62,7 +62,16 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect, is_ite
 from graphql.type import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable as is_awaitable
 
-from gql.row_form import TYPENAME, Attribute, DirectResolver, Rows, build_rows, field_sources
+from gql.row_form import (
+    FALL_BACK,
+    TYPENAME,
+    Attribute,
+    DirectResolver,
+    Rows,
+    build_rows,
+    field_sources,
+    leaf_value,
+)
 
 LOG = logging.getLogger("gql.plans")
 
@@ -399,7 +408,7 @@ class _Run:
         kind = completion.kind
         if kind != "leaf" and completion.plain:
             done = _plain(completion, value)
-            if done is not _FALL_BACK:
+            if done is not FALL_BACK:
                 return done
         if kind == "leaf":
             leaf = completion.nullable
@@ -449,12 +458,9 @@ class _Run:
         return self._gathered(completed, waiting) if waiting else completed
 
 
-_FALL_BACK: Any = object()  # what ``_plain`` cannot complete: the run's own completion must
-
-
 def _plain(completion: Completion, value: Any, fresh: bool = False) -> Any:
     """``value`` completed in one pass when nothing under it is resolved with arguments or info,
-    or ``_FALL_BACK``.
+    or ``FALL_BACK``.
 
     Attributes and direct resolvers (pure functions of the object, ``gql.row_form``) need neither
     a path nor an info unless something fails; completing them through ``_Run.field`` cost a path,
@@ -464,18 +470,14 @@ def _plain(completion: Completion, value: Any, fresh: bool = False) -> Any:
     a direct resolver in this pass, so an awaitable in it is closed here (completing again makes
     another) rather than left never awaited."""
     if value is None or value is Undefined:
-        return _FALL_BACK if completion.non_null else None
+        return FALL_BACK if completion.non_null else None
     if isinstance(value, Exception) or is_awaitable(value):
         if fresh and hasattr(value, "close"):
             value.close()
-        return _FALL_BACK
+        return FALL_BACK
     kind = completion.kind
     if kind == "leaf":
-        try:
-            coerced = completion.nullable.coerce_output_value(value)
-        except Exception:
-            return _FALL_BACK
-        return _FALL_BACK if coerced is None or coerced is Undefined else coerced
+        return leaf_value(completion.nullable, value)
     if kind == "object":
         completed: dict[str, Any] = {}
         for step in completion.steps:
@@ -486,27 +488,27 @@ def _plain(completion: Completion, value: Any, fresh: bool = False) -> Any:
             try:
                 found = getattr(value, step.source) if how == ATTRIBUTE else step.source(value)
             except Exception:
-                return _FALL_BACK
+                return FALL_BACK
             assert step.complete is not None
             done = _plain(step.complete, found, fresh or how == DIRECT)
-            if done is _FALL_BACK:
-                return _FALL_BACK
+            if done is FALL_BACK:
+                return FALL_BACK
             completed[step.key] = done
         return completed
     if isinstance(value, Rows) and completion.rows is not None:
         built = _bulk(completion, value)
-        return _FALL_BACK if built is None else built
+        return FALL_BACK if built is None else built
     if not isinstance(value, list | tuple | Rows):
-        return _FALL_BACK
+        return FALL_BACK
     item = completion.item
     assert item is not None
     items: list[Any] = []
     for each in value:
         done = _plain(item, each, fresh)
-        if done is _FALL_BACK:
+        if done is FALL_BACK:
             if fresh:
                 _close_all(value)
-            return _FALL_BACK
+            return FALL_BACK
         items.append(done)
     return items
 

@@ -40,6 +40,7 @@ from typing import Any
 
 from graphql import (
     ExecutionResult,
+    GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -78,7 +79,17 @@ class DirectResolver:
 
 FieldSource = Attribute | DirectResolver
 _SOURCES: dict[GraphQLObjectType, dict[str, FieldSource | None] | None] = {}
-_FALL_BACK: Any = object()  # a value only ordinary execution can complete (or fail) as it should
+FALL_BACK: Any = object()  # a value only ordinary execution can complete (or fail) as it should
+
+
+def leaf_value(leaf: GraphQLLeafType, value: Any) -> Any:
+    """``value`` as its scalar or enum writes it, or ``FALL_BACK`` when the type refuses it or
+    writes nothing: ordinary completion then raises that error at its path."""
+    try:
+        written = leaf.coerce_output_value(value)
+    except Exception:
+        return FALL_BACK
+    return FALL_BACK if written is None or written is Undefined else written
 
 
 def field_sources(object_type: GraphQLObjectType) -> dict[str, FieldSource | None] | None:
@@ -184,7 +195,7 @@ class RowFormExecutor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> AwaitableOrValue[list[Any]]:
         completed = self._list(return_type, field_details_list, result)
-        if completed is not _FALL_BACK:
+        if completed is not FALL_BACK:
             return completed  # type: ignore[no-any-return]
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
@@ -235,42 +246,38 @@ class RowFormExecutor(StrawberryGraphQLCoreExecutionContext):
                 except Exception:  # the error ordinary execution gives, with its path
                     return None
             value = self._value(field.type, details, value)
-            if value is _FALL_BACK:
+            if value is FALL_BACK:
                 return None
             completed[key] = value
         return completed
 
     def _value(self, value_type: GraphQLOutputType, details: FieldDetailsList, value: Any) -> Any:
-        """``value`` completed as ``value_type``, or ``_FALL_BACK``."""
+        """``value`` completed as ``value_type``, or ``FALL_BACK``."""
         if value is None:
-            return _FALL_BACK if isinstance(value_type, GraphQLNonNull) else None
+            return FALL_BACK if isinstance(value_type, GraphQLNonNull) else None
         nullable = get_nullable_type(value_type)
         if is_leaf_type(nullable):
-            try:
-                serialized = nullable.serialize(value)
-            except Exception:  # the error ordinary execution gives, with its path
-                return _FALL_BACK
-            return _FALL_BACK if serialized is None or serialized is Undefined else serialized
+            return leaf_value(nullable, value)
         if isinstance(nullable, GraphQLObjectType):
             completed = self._object(nullable, details, value)
-            return _FALL_BACK if completed is None else completed
+            return FALL_BACK if completed is None else completed
         if isinstance(nullable, GraphQLList):
             return self._list(nullable, details, value)
-        return _FALL_BACK
+        return FALL_BACK
 
     def _list(self, list_type: GraphQLList[Any], details: FieldDetailsList, value: Any) -> Any:
         item_type = list_type.of_type
         if isinstance(value, Rows):
             item = get_nullable_type(item_type)
             rows = self._rows(item, details, value) if isinstance(item, GraphQLObjectType) else None
-            return _FALL_BACK if rows is None else rows
+            return FALL_BACK if rows is None else rows
         if not isinstance(value, list | tuple):
-            return _FALL_BACK
+            return FALL_BACK
         completed = []
         for item in value:
             item_value = self._value(item_type, details, item)
-            if item_value is _FALL_BACK:
-                return _FALL_BACK
+            if item_value is FALL_BACK:
+                return FALL_BACK
             completed.append(item_value)
         return completed
 
