@@ -17,7 +17,6 @@ the loaders keeps those within the budget.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -39,6 +38,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
 
+from gql.bounded_cache import BoundedCache
 from gql.failures import RequestFailure
 from gql.legacy_types import AiRecordWhere
 from gql.lookahead import SERIES_FIELDS
@@ -47,6 +47,9 @@ from resolvers.errors import BadInput
 from resolvers.requests import EntitySeries, Page, RestRequest, Selection
 
 SERIES_FORMS = {"series", "columns"}
+# Fields the walk may visit in all: each representation of ``_entities`` walks its selection again,
+# so this is the backstop behind the fields limit; 500 representations of 50 fields fit.
+MAX_VISITS = 25_000
 LEGACY_RECORDS = 1_000  # records a legacy list is counted as: the upstream decides how many there are
 UNKNOWN = "?"  # the id of an entity known only at run time (under a breakdown entity's link)
 FEDERATED_FIELDS = {
@@ -62,6 +65,9 @@ FEDERATED_FIELDS = {
     ("Model", "ai"): ("org", "model"),
     ("Model", "privateChat"): ("org", "model"),
 }
+
+
+_Sets = Sequence[SelectionSetNode | None]  # the selection sets of one response key's fields, merged
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +89,7 @@ class Budget:
             f"{found:,} {what} (at most {allowed:,}, {setting})"
             for found, allowed, what, setting in (
                 (calls, self.max_calls, "upstream calls", "FLASHBACK_MAX_UPSTREAM_CALLS"),
-                (estimate.values, self.max_values, "values", "FLASHBACK_MAX_VALUES"),
+                (estimate.sure_values, self.max_values, "values", "FLASHBACK_MAX_VALUES"),
             )
             if found > allowed
         ]
@@ -100,22 +106,42 @@ class Budget:
 
 def count_values(data: object) -> int:
     """Leaf values in a response's data: what the request actually produced. A chart column is
-    still the sequence the series was decoded into (a tuple), not yet a JSON list: each of its
-    values counts."""
+    still the sequence the series was decoded into (a tuple), not yet a JSON list: its length is
+    its values, counted without a step per value."""
     if isinstance(data, dict):
         return sum(count_values(v) for v in data.values())
-    if isinstance(data, Sequence) and not isinstance(data, str | bytes):
-        return sum(
-            count_values(v) if isinstance(v, dict | Sequence) and not isinstance(v, str) else 1 for v in data
-        )
+    if isinstance(data, list | tuple):
+        if data and not isinstance(data[0], dict | list | tuple):
+            return len(data)
+        return sum(count_values(v) for v in data)
     return 1
+
+
+def refuse_actual(values: int, budget: Budget) -> RequestFailure | None:
+    """The answer refused when it holds more values than the budget. The estimate refuses only the
+    values certain before any call; how many entities a breakdown holds is the upstream's answer,
+    so the rest is checked here, on what arrived, before the answer is encoded."""
+    if values <= budget.max_values:
+        return None
+    message = (
+        f"The answer holds {values:,} values (at most {budget.max_values:,}, FLASHBACK_MAX_VALUES)."
+        " Ask for fewer breakdowns, entities, points or fields per request."
+    )
+    return RequestFailure(
+        "COST_ACTUAL_TOO_EXPENSIVE",
+        [GraphQLError(message)],
+        400,
+        200,
+        {"cost": {"actual": {"values": values}, "limits": {"values": budget.max_values}}},
+    )
 
 
 @dataclass(slots=True)
 class Estimate:
     calls: set[RestRequest] = field(default_factory=set)
     entity_series: list[EntitySeries] = field(default_factory=list)
-    values: int = 0
+    values: int = 0  # at most: every breakdown holding its ``limit`` of entities
+    sure_values: int = 0  # at least: what no breakdown's entity count changes
 
     def call_count(self, batching: str) -> int:
         """Distinct calls, a breakdown without series served by the same one with series."""
@@ -142,6 +168,7 @@ class _Scope:
     filters: Mapping[str, str | None] = field(default_factory=dict)
     points: int = 0
     entity: str | None = None  # the federated entity's id (a placeholder when known only at run time)
+    sure: int = 1  # times over that are certain before any call: 0 below a breakdown's entities
 
 
 class CostWalk:
@@ -151,8 +178,10 @@ class CostWalk:
         document: DocumentNode,
         variables: VariableValues,
         max_representations: int,
+        max_calls: int = 10_000,
     ) -> None:
         self.schema = schema
+        self.call_cap = max_calls + 1
         self.max_representations = max_representations
         self.variables = variables
         self.fragments = {
@@ -160,48 +189,68 @@ class CostWalk:
         }
         self.estimate = Estimate()
         self._placeholders = 0
+        self._visits = 0
 
     def run(self, operation: OperationDefinitionNode) -> Estimate:
         query_type = self.schema.query_type
         assert query_type is not None
-        self._selections(query_type, operation.selection_set, _Scope())
+        self._selections(query_type, (operation.selection_set,), _Scope())
         return self.estimate
 
     # -- the walk ---------------------------------------------------------------------------------
 
-    def _fields(self, parent: GraphQLObjectType, selection_set: SelectionSetNode | None) -> list[FieldNode]:
-        """The fields selected on ``parent``, through fragments whose type condition it meets."""
-        found: list[FieldNode] = []
+    def _fields(self, parent: GraphQLObjectType | None, sets: _Sets) -> dict[str, list[FieldNode]]:
+        """The fields selected on ``parent`` below ``nodes``, by response key, as graphql-core's
+        ``collect_subfields`` groups them: each fragment once per collection, equal keys merged.
+        So the walk is as long as the operation's fields with fragments spread in place, which
+        ``gql.limits`` bounds, and a fragment spread twice in one selection set is walked once."""
+        grouped: dict[str, list[FieldNode]] = {}
+        visited: set[str] = set()
+        for selection_set in sets:
+            self._collect(parent, selection_set, grouped, visited)
+        return grouped
+
+    def _collect(
+        self,
+        parent: GraphQLObjectType | None,  # None: whatever the type conditions (leaves)
+        selection_set: SelectionSetNode | None,
+        grouped: dict[str, list[FieldNode]],
+        visited: set[str],
+    ) -> None:
         for selection in selection_set.selections if selection_set else ():
             if not self._included(selection):
                 continue
             if isinstance(selection, FieldNode):
-                found.append(selection)
+                key = (selection.alias or selection.name).value
+                grouped.setdefault(key, []).append(selection)
                 continue
             if isinstance(selection, InlineFragmentNode):
                 condition, inner = selection.type_condition, selection.selection_set
             elif isinstance(selection, FragmentSpreadNode) and selection.name.value in self.fragments:
+                if selection.name.value in visited:
+                    continue
+                visited.add(selection.name.value)
                 fragment = self.fragments[selection.name.value]
                 condition, inner = fragment.type_condition, fragment.selection_set
             else:
                 continue
             if (
                 condition is None
+                or parent is None
                 or condition.name.value == parent.name
                 or condition.name.value.startswith("_")
             ):
-                found += self._fields(parent, inner)
-        return found
+                self._collect(parent, inner, grouped, visited)
 
     def _included(self, node: Any) -> bool:
         skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
         include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
         return not (skip and skip.get("if")) and not (include and not include.get("if"))
 
-    def _selections(
-        self, parent: GraphQLObjectType, selection_set: SelectionSetNode | None, scope: _Scope
-    ) -> None:
-        for node in self._fields(parent, selection_set):
+    def _selections(self, parent: GraphQLObjectType, sets: _Sets, scope: _Scope) -> None:
+        for group in self._fields(parent, sets).values():
+            self._visit()
+            node = group[0]
             definition = parent.fields.get(node.name.value)
             if definition is None:
                 continue
@@ -211,20 +260,23 @@ class CostWalk:
                 continue
             target = get_named_type(definition.type)
             try:
-                inner = self._field(parent.name, node, arguments, scope)
+                inner = self._field(parent.name, group, arguments, scope)
             except BadInput:
                 continue  # refused before any call at execution too
             if inner is not None and isinstance(target, GraphQLObjectType):
-                self._selections(target, node.selection_set, inner)
+                self._selections(target, _sets_of(group), inner)
 
-    def _field(self, parent: str, node: FieldNode, args: dict[str, Any], scope: _Scope) -> _Scope | None:
-        name = node.name.value
+    def _field(
+        self, parent: str, group: list[FieldNode], args: dict[str, Any], scope: _Scope
+    ) -> _Scope | None:
+        name = group[0].name.value
+        sets = _sets_of(group)
         if parent == "Query" and name == "stats":
             return self._stats(
                 scope, "org" if args.get("scope") is None else _wire(args["scope"]), args.get("id"), args
             )
         if parent == "Query" and name == "_entities":
-            self._entities(node, args.get("representations") or [])
+            self._entities(sets, args.get("representations") or [])
             return None
         if (parent, name) in FEDERATED_FIELDS:
             return self._federated(parent, name, args, scope)
@@ -236,9 +288,10 @@ class CostWalk:
                 args,
                 scope.points,
                 scope.entity,
+                scope.sure,
             )
         if parent == "Legacy":
-            self._legacy(name, node, args, scope)
+            self._legacy(name, sets, args, scope)
             return None
         if scope.domain is None or scope.selection is None:
             return scope
@@ -249,7 +302,7 @@ class CostWalk:
             # through the entity batch, a root stats(scope:, id:) as much as a federated entity's.
             batchable = requests.entity_series(domain, scope.selection, filters)
             if batchable is not None:
-                self.estimate.entity_series += [self._named(batchable) for _ in range(scope.times)]
+                self.estimate.entity_series += [self._named(batchable) for _ in range(self._copies(scope))]
             else:
                 self._add(requests.time_series(domain, scope.selection, filters), scope)
             return scope
@@ -257,19 +310,19 @@ class CostWalk:
             by = _wire(args["by"]) if "by" in args else name
             dimension = requests.dimension(scope.domain.name, by)
             page = Page(args.get("limit", resources.LIMIT_DEFAULT), args.get("offset", 0))
-            series = self._wants_entity_series(node)
+            series = self._wants_entity_series(sets)
             self._add(requests.breakdown(dimension, scope.selection, scope.filters, page, series), scope)
             return _Scope(
-                scope.times * page.limit, scope.selection, scope.domain, scope.filters, scope.points
+                scope.times * page.limit, scope.selection, scope.domain, scope.filters, scope.points, sure=0
             )
         if name in SERIES_FORMS:
-            self.estimate.values += scope.times * scope.points * len(self._leaves(node.selection_set))
+            self._values(scope, scope.points * len(self._fields(None, sets)))
             return None
         if name == "totals":
-            self.estimate.values += scope.times * len(self._leaves(node.selection_set))
+            self._values(scope, len(self._fields(None, sets)))
             return None
         if name in ("workspace", "repo", "bucket", "model", "aiConfig", "user", "rule"):
-            return _Scope(scope.times, entity=UNKNOWN)
+            return _Scope(scope.times, entity=UNKNOWN, sure=scope.sure)
         return scope
 
     # -- the fields that start a scope ------------------------------------------------------------
@@ -280,7 +333,7 @@ class CostWalk:
             wire_scope, scope_id, _wire(args["window"]), None if bucket is None else _wire(bucket)
         )
         points = resources.points(selection.window, selection.bucket_size)
-        return _Scope(scope.times, selection, None, {}, points, scope.entity)
+        return _Scope(scope.times, selection, None, {}, points, scope.entity, scope.sure)
 
     def _federated(self, parent: str, name: str, args: dict[str, Any], scope: _Scope) -> _Scope:
         entity = scope.entity  # set by _entities, or a placeholder under a link
@@ -290,9 +343,9 @@ class CostWalk:
         inner = self._stats(scope, "org", None, args)
         domain = resources.domain(name)
         filters: dict[str, str | None] = {str(filter_name): entity}
-        return _Scope(inner.times, inner.selection, domain, filters, inner.points, entity)
+        return _Scope(inner.times, inner.selection, domain, filters, inner.points, entity, inner.sure)
 
-    def _entities(self, node: FieldNode, representations: list[Any]) -> None:
+    def _entities(self, sets: _Sets, representations: list[Any]) -> None:
         if len(representations) > self.max_representations:
             message = (
                 f"_entities got {len(representations):,} representations; at most {self.max_representations:,}"
@@ -306,13 +359,13 @@ class CostWalk:
             entity_type = self.schema.type_map.get(str(type_name))
             if not isinstance(entity_type, GraphQLObjectType) or not isinstance(entity, str) or not entity:
                 continue
-            self._selections(entity_type, node.selection_set, _Scope(entity=entity))
+            self._selections(entity_type, sets, _Scope(entity=entity))
 
-    def _legacy(self, name: str, node: FieldNode, args: dict[str, Any], scope: _Scope) -> None:
-        leaves = len(self._leaves(node.selection_set))
+    def _legacy(self, name: str, sets: _Sets, args: dict[str, Any], scope: _Scope) -> None:
+        leaves = len(self._fields(None, sets))
         if name == "creditsMonthly":
             self._add(requests.credit_histogram(args.get("months")), scope)
-            self.estimate.values += scope.times * self._histogram_values(node)
+            self._values(scope, self._histogram_values(sets))
             return
         if name == "aiConfigTotals":
             self._add(requests.ai_config_totals(args.get("aiLlmId")), scope)
@@ -329,36 +382,44 @@ class CostWalk:
                 )
             self._add(request, scope)
         # How many records come back is the upstream's choice; they are counted as LEGACY_RECORDS.
-        self.estimate.values += scope.times * LEGACY_RECORDS * leaves
+        self._values(scope, LEGACY_RECORDS * leaves)
 
     # -- helpers ------------------------------------------------------------------------------------
 
-    def _leaves(self, selection_set: SelectionSetNode | None) -> list[FieldNode]:
-        leaves: list[FieldNode] = []
-        for selection in selection_set.selections if selection_set else ():
-            if isinstance(selection, FieldNode):
-                leaves.append(selection)
-            elif isinstance(selection, InlineFragmentNode):
-                leaves += self._leaves(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode) and selection.name.value in self.fragments:
-                leaves += self._leaves(self.fragments[selection.name.value].selection_set)
-        return leaves
-
-    def _histogram_values(self, node: FieldNode) -> int:
+    def _histogram_values(self, sets: _Sets) -> int:
         """A credit histogram's values at their most: each field selected on ``months`` once per
         month (up to ``MONTHS_MAX``), and on ``totals`` once."""
         values = 0
-        for child in self._leaves(node.selection_set):
-            fields = len(self._leaves(child.selection_set)) or 1  # a leaf (__typename) is one value
-            values += fields * (resources.MONTHS_MAX if child.name.value == "months" else 1)
+        for group in self._fields(None, sets).values():
+            fields = len(self._fields(None, _sets_of(group))) or 1  # a leaf (__typename) is one value
+            values += fields * (resources.MONTHS_MAX if group[0].name.value == "months" else 1)
         return values
 
-    def _wants_entity_series(self, node: FieldNode) -> bool:
+    def _wants_entity_series(self, sets: _Sets) -> bool:
         return any(
-            child.name.value == "entities"
-            and any(g.name.value in SERIES_FIELDS for g in self._leaves(child.selection_set))
-            for child in self._leaves(node.selection_set)
+            group[0].name.value == "entities"
+            and any(g[0].name.value in SERIES_FIELDS for g in self._fields(None, _sets_of(group)).values())
+            for group in self._fields(None, sets).values()
         )
+
+    def _copies(self, scope: _Scope) -> int:
+        """Distinct calls to count for a field met ``scope.times`` times over: past the budget the
+        exact number changes nothing, and counting stops there (a nested breakdown of 500 under
+        one of 500 is not 250,000 entries)."""
+        return min(scope.times, self.call_cap)
+
+    def _values(self, scope: _Scope, each: int) -> None:
+        self.estimate.values += scope.times * each
+        self.estimate.sure_values += scope.sure * each
+
+    def _visit(self) -> None:
+        self._visits += 1
+        if self._visits > MAX_VISITS:
+            message = (
+                f"Walking this operation visits more than {MAX_VISITS:,} fields (each _entities"
+                " representation walks its selection again); ask for fewer representations or fields."
+            )
+            raise RequestFailure.document("MAX_FIELDS_LIMIT", [GraphQLError(message)])
 
     def _next(self) -> str:
         self._placeholders += 1
@@ -370,7 +431,8 @@ class CostWalk:
             self.estimate.calls.add(request)
             return
         self.estimate.calls |= {
-            RestRequest(request.path, (*request.params, ("entity", self._next()))) for _ in range(scope.times)
+            RestRequest(request.path, (*request.params, ("entity", self._next())))
+            for _ in range(self._copies(scope))
         }
 
     def _named(self, request: EntitySeries) -> EntitySeries:
@@ -387,6 +449,10 @@ class CostWalk:
         )
 
 
+def _sets_of(group: Sequence[FieldNode]) -> _Sets:
+    return tuple(node.selection_set for node in group)
+
+
 def _wire(value: object) -> str:
     return str(value.value) if isinstance(value, Enum) else str(value)
 
@@ -397,25 +463,24 @@ def estimate(
     operation: OperationDefinitionNode,
     variables: VariableValues,
     max_representations: int = 500,
+    max_calls: int = 10_000,
 ) -> Estimate:
-    return CostWalk(schema, document, variables, max_representations).run(operation)
+    return CostWalk(schema, document, variables, max_representations, max_calls).run(operation)
 
 
 class EstimateCache:
-    """Estimates by document key, operation name and the variables as sent, the most recent
-    ``size`` kept: a dashboard asked for again is not walked again. An estimate depends on nothing
-    else (the schema and the limits are fixed for the process)."""
+    """Estimates by document key, operation name and a digest of the variables, the most recent
+    ``size`` kept and ``max_bytes`` in all: a dashboard asked for again is not walked again. An
+    estimate depends on nothing else (the schema and the limits are fixed for the process)."""
 
-    def __init__(self, size: int = 1_024) -> None:
+    def __init__(self, size: int = 1_024, max_bytes: int = 16 << 20) -> None:
         self.size = size
-        self._entries: OrderedDict[tuple[str, str | None, bytes], Estimate] = OrderedDict()
+        self._entries: BoundedCache[Estimate] = BoundedCache(size, max_bytes)
 
     def get(self, key: tuple[str, str | None, bytes], make: Callable[[], Estimate]) -> Estimate:
-        found = self._entries.get(key)
-        if found is not None:
-            self._entries.move_to_end(key)
-            return found
-        made = self._entries[key] = make()
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-        return made
+        return self._entries.get(key, make, _estimate_bytes)
+
+
+def _estimate_bytes(estimate: Estimate) -> int:
+    """What a kept estimate holds: its requests and entity series, a few hundred bytes each."""
+    return 512 + 256 * (len(estimate.calls) + len(estimate.entity_series))
