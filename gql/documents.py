@@ -8,7 +8,6 @@ document can be refused is a ``RequestFailure`` with the code Apollo's tools kno
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,18 +16,53 @@ from graphql import (
     DocumentNode,
     GraphQLError,
     GraphQLSchema,
+    Lexer,
     OperationDefinitionNode,
+    Source,
+    Token,
     get_operation_ast,
-    parse,
 )
 from graphql.execution.values import VariableValues, get_variable_values
-from graphql.validation import specified_rules
+from graphql.language.parser import Parser, nested_too_deeply_error
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from gql import limits, metrics
+from gql.bounded_cache import BoundedCache
 from gql.failures import RequestFailure
 from gql.limits import Limits
+from gql.overlaps import OTHER_RULES, overlapping_fields
+
+
+class _ForwardLexer(Lexer):
+    """graphql-core's lexer, its token list linked forwards only.
+
+    Each token links to the next and back to the one before: a document's tokens, thousands of
+    them, are a reference cycle that only the cycle collector frees, whether the document was
+    kept, evicted, or refused halfway (10,000 refused documents held hundreds of megabytes until a
+    rare full collection). Nothing reads the backward link after lexing; without it, reference
+    counting frees the tokens with their document, or as soon as a parse fails."""
+
+    def lookahead(self) -> Token:
+        found = super().lookahead()
+        token = self.token.next
+        while token is not None:
+            token.prev = None
+            if token is found:
+                break
+            token = token.next
+        return found
+
+
+def parse(text: str, max_tokens: int) -> DocumentNode:
+    """``graphql.parse`` with ``max_tokens``, over ``_ForwardLexer``."""
+    source = Source(text)
+    parser = Parser(source, max_tokens=max_tokens, lexer=_ForwardLexer(source))
+    try:
+        return parser.parse_document()
+    except RecursionError:
+        pass
+    raise nested_too_deeply_error(parser)
 
 
 def document_key(text: str) -> str:
@@ -36,40 +70,66 @@ def document_key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# What a kept document costs beside its text, per field: its AST nodes (names, arguments,
+# locations, tokens). Plans and estimates are kept by the same measure (gql.http).
+BYTES_PER_FIELD = 1_024
+
+
 @dataclass(frozen=True, slots=True)
 class PreparedDocument:
-    """A document that parsed and validated against the schema."""
+    """A document that parsed and validated against the schema; ``fields`` is its largest
+    operation's fields with fragments spread in place (``gql.limits``)."""
 
     key: str
     text: str
     document: DocumentNode
+    fields: int = 0
+
+    def size(self) -> int:
+        """Bytes it holds, roughly: its text twice (source and token values) and its nodes."""
+        return 2 * len(self.text) + BYTES_PER_FIELD * self.fields
+
+
+def _kept_failure(failure: RequestFailure, text: str) -> tuple[RequestFailure, int]:
+    """A refusal fit to keep: its errors without the tracebacks of the parse that raised them
+    (which hold the parser's frames and make reference cycles), and its size."""
+    for error in failure.errors:
+        error.__traceback__ = error.__cause__ = error.__context__ = None
+    return failure, len(text) + sum(2 * len(error.message) for error in failure.errors)
 
 
 class DocumentCache:
-    """Parsed and validated documents by key, the most recently used kept, at most ``size`` of them.
+    """Parsed and validated documents by key, the most recently used kept, at most ``size`` of them
+    and ``max_bytes`` of them in all (``gql.bounded_cache``).
 
     A refused document is cached as its failure, so a client that repeats a bad query costs no
-    parsing either."""
+    parsing either; each refusal is raised as a new exception, so none carries the frames of an
+    earlier request."""
 
-    def __init__(self, schema: GraphQLSchema, size: int, limits: Limits | None = None) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, size: int, limits: Limits | None = None, max_bytes: int = 64 << 20
+    ) -> None:
         self.schema = schema
         self.size = size
         self.limits = limits or Limits()
-        self._entries: OrderedDict[str, PreparedDocument | RequestFailure] = OrderedDict()
+        self.max_bytes = max_bytes
+        self._entries: BoundedCache[PreparedDocument | RequestFailure] = BoundedCache(size, max_bytes)
 
     def prepare(self, text: str, key: str | None = None) -> PreparedDocument:
         key = key or document_key(text)
-        entry = self._entries.get(key)
-        metrics.record_document_lookup(entry is not None)
+        found, entry = self._entries.lookup(key)
+        metrics.record_document_lookup(found)
         if entry is None:
             entry = self._prepare(text, key)
-            self._entries[key] = entry
-            if len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-        else:
-            self._entries.move_to_end(key)
+            if isinstance(entry, RequestFailure):
+                entry, size = _kept_failure(entry, text)
+            else:
+                size = entry.size()
+            self._entries.put(key, entry, size)
         if isinstance(entry, RequestFailure):
-            raise entry
+            raise RequestFailure(
+                entry.code, entry.errors, entry.status, entry.legacy_status, entry.extensions
+            )
         return entry
 
     def _prepare(self, text: str, key: str) -> PreparedDocument | RequestFailure:
@@ -83,14 +143,17 @@ class DocumentCache:
                 )
                 return RequestFailure.document("MAX_TOKENS_LIMIT", [GraphQLError(message)])
             return RequestFailure.document("GRAPHQL_PARSE_FAILED", [error])
+        shape = limits.measure(document)
         try:
-            limits.check(limits.measure(document), self.limits)
+            limits.check(shape, self.limits)
         except RequestFailure as failure:
             return failure
-        errors = validate_document(self.schema, document, tuple(specified_rules))
+        errors = validate_document(self.schema, document, OTHER_RULES) or overlapping_fields(
+            self.schema, document
+        )
         if errors:
             return RequestFailure.document("GRAPHQL_VALIDATION_FAILED", errors)
-        return PreparedDocument(key, text, document)
+        return PreparedDocument(key, text, document, shape.fields)
 
 
 def operation_of(prepared: PreparedDocument, name: str | None) -> OperationDefinitionNode:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +61,7 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect, is_ite
 from graphql.type import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable as is_awaitable
 
+from gql.bounded_cache import BoundedCache
 from gql.row_form import (
     FALL_BACK,
     TYPENAME,
@@ -246,20 +246,15 @@ def plan_for(
 
 class PlanCache:
     """Plans (or the fact that there is none) by document key, operation and variables, the most
-    recently used kept, at most ``size``."""
+    recently used kept, at most ``size`` of them and ``max_bytes`` in all."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int = 64 << 20) -> None:
         self.size = size
-        self._plans: OrderedDict[Any, Plan | None] = OrderedDict()
+        self._plans: BoundedCache[Plan | None] = BoundedCache(size, max_bytes)
 
-    def get(self, key: Any, make: Callable[[], Plan | None]) -> Plan | None:
-        if key in self._plans:
-            self._plans.move_to_end(key)
-            return self._plans[key]
-        plan = self._plans[key] = make()
-        if len(self._plans) > self.size:
-            self._plans.popitem(last=False)
-        return plan
+    def get(self, key: Any, make: Callable[[], Plan | None], size: int) -> Plan | None:
+        """``size``: the bytes a plan of this operation holds, estimated by the caller."""
+        return self._plans.get(key, make, lambda _: size)
 
 
 async def run(plan: Plan, context: Any) -> ExecutionResult:

@@ -396,12 +396,24 @@ def test_plans_are_kept_most_recently_used_first_and_bounded() -> None:
     def make(key: str) -> None:
         made.append(key)
 
-    def get(key: str) -> object:
-        return cache.get(key, lambda: make(key))
+    def get(key: str, size: int = 1) -> object:
+        return cache.get(key, lambda: make(key), size)
 
     for key in ("a", "b", "a", "c", "a", "b"):
         get(key)
     assert made == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
+
+
+def test_plans_are_bounded_in_bytes_too() -> None:
+    """Two plans of large operations do not fit where two small ones do."""
+    made: list[str] = []
+    cache = PlanCache(100, max_bytes=1_000)
+    for key in ("a", "b", "a"):
+        cache.get(key, lambda key=key: made.append(key), 600)  # type: ignore[misc]
+    assert made == ["a", "b", "a"]  # "a" went when "b" came: 1,200 bytes do not fit in 1,000
+    cache.get("huge", lambda: made.append("huge"), 5_000)
+    cache.get("a", lambda: made.append("a"), 600)
+    assert made[-1] == "huge"  # larger than the bound: made, not kept, and "a" stayed
 
 
 def test_a_plan_that_cannot_be_made_costs_speed_not_the_answer(
