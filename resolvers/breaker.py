@@ -31,6 +31,7 @@ class CircuitBreaker:
         self.clock = clock
         self.failures = 0
         self.opened_at: float | None = None
+        self.last_success = -float("inf")  # when a call last succeeded (``clock``)
         self._probing = False
 
     @property
@@ -57,6 +58,7 @@ class CircuitBreaker:
         )
 
     def succeeded(self) -> None:
+        self.last_success = self.clock()
         self.failures = 0
         self.opened_at = None
         self._probing = False

@@ -3,7 +3,8 @@
 It sends a ``RestRequest`` as it is (the request layer decides the query string) and raises a
 typed failure (``resolvers.errors``) that says what happened: an error status with the
 upstream's own message and ``error_code``, a timeout, a broken connection, a body that is not
-JSON. The caller's token is sent, never kept or echoed.
+JSON, a body over the byte cap. The caller's token is sent, never kept or echoed: the upstream's
+message reaches a failure only bounded and scrubbed of every credential (``resolvers.upstream_text``).
 
 Transient faults are retried: a GET is idempotent, so a 429, 502, 503 or 504 (after its
 ``Retry-After``, when sent) or a broken connection is tried again, at most twice, with jittered
@@ -32,10 +33,12 @@ from resolvers.errors import (
     DeadlineExceeded,
     UpstreamStatus,
     UpstreamTimeout,
+    UpstreamTooLarge,
     UpstreamUnreachable,
 )
 from resolvers.requests import RestRequest
 from resolvers.upstream_http import UpstreamHttp
+from resolvers.upstream_text import error_code, hint
 
 LOG = logging.getLogger("resolvers.upstream")
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
@@ -123,19 +126,18 @@ def _transient(failure: BaseException) -> bool:
     return isinstance(failure, UpstreamUnreachable)
 
 
-def _status_failure(status: int, body: bytes, retry_after: float | None = None) -> UpstreamStatus:
-    """The upstream's ``message`` and ``error_code`` travel with the status, when its body has them."""
+def _status_failure(
+    status: int, body: bytes, retry_after: float | None = None, secrets: tuple[str | None, ...] = ()
+) -> UpstreamStatus:
+    """The upstream's ``message`` (bounded, without ``secrets`` or anything like a credential) and
+    ``error_code`` (when it has the form of one) travel with the status, when its body has them."""
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
         parsed = None
     fields = parsed if isinstance(parsed, dict) else {}
-    message, code = fields.get("message"), fields.get("error_code")
     return UpstreamStatus(
-        status,
-        message if isinstance(message, str) and message else None,
-        code if isinstance(code, str) and code else None,
-        retry_after,
+        status, hint(fields.get("message"), secrets), error_code(fields.get("error_code")), retry_after
     )
 
 
@@ -143,11 +145,18 @@ class UpstreamClient:
     """Shared by every request (one connection pool and one breaker); holds no caller state."""
 
     def __init__(
-        self, upstream: UpstreamHttp, timeout: float = 15.0, breaker: CircuitBreaker | None = None
+        self,
+        upstream: UpstreamHttp,
+        timeout: float = 15.0,
+        breaker: CircuitBreaker | None = None,
+        secrets: tuple[str | None, ...] = (),
     ) -> None:
+        """``secrets``: credentials the gateway holds (the service token), never shown to a caller
+        even when the upstream sends them back."""
         self.upstream = upstream
         self.timeout = timeout
         self.breaker = breaker or CircuitBreaker()
+        self.secrets = secrets
 
     async def get(
         self, request: RestRequest, authorization: str, log: CallLog, deadline: Deadline | None = None
@@ -208,6 +217,10 @@ class UpstreamClient:
         except (UpstreamTimeout, UpstreamUnreachable):
             self.breaker.failed()
             raise
+        except UpstreamTooLarge as too_large:
+            status = too_large.status  # it answered: the breaker is not the place for its size
+            self.breaker.succeeded()
+            raise
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             log.calls.append(UpstreamCall(request.path, request.query, status, elapsed))
@@ -221,5 +234,7 @@ class UpstreamClient:
         else:
             self.breaker.succeeded()
         if status >= 400:
-            raise _status_failure(status, answer.body, _retry_after(answer.retry_after))
+            raise _status_failure(
+                status, answer.body, _retry_after(answer.retry_after), (authorization, *self.secrets)
+            )
         return UpstreamAnswer(answer.body, answer.cache_control, answer.age)

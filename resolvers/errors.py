@@ -10,6 +10,7 @@
         ├── UpstreamTimeout      it did not answer in time
         ├── UpstreamUnreachable  it could not be reached, or broke the connection
         ├── UpstreamUnavailable  the circuit breaker holds calls back after repeated failures
+        ├── UpstreamTooLarge     its body passed the byte cap; the connection was closed
         └── MalformedBody        it answered, with a body outside its contract (what is wrong)
 
 Nothing here knows GraphQL: ``gql.errors`` is the one place that turns each of these into a
@@ -81,6 +82,15 @@ class UpstreamUnavailable(UpstreamFailure):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class UpstreamTooLarge(UpstreamFailure):
+    """A body longer than the cap: reading stopped there and the connection was closed."""
+
+    def __init__(self, max_bytes: int, status: int) -> None:
+        super().__init__(f"body over {max_bytes} bytes")
+        self.max_bytes = max_bytes
+        self.status = status
 
 
 class MalformedBody(UpstreamFailure):

@@ -64,8 +64,23 @@ class RestRequest:
 
 
 def normalise(params: Mapping[str, str | None]) -> Params:
-    """Drop unset values and keep the client's order, so equal requests make equal keys."""
-    return tuple((k, v) for k, v in params.items() if v is not None)
+    """Drop unset values and keep the client's order, so equal requests make equal keys. A query
+    string past ``QUERY_MAX_CHARS`` is refused here, before any call."""
+    kept = tuple((k, v) for k, v in params.items() if v is not None)
+    length = sum(len(k) + len(v) + 2 for k, v in kept)
+    if length > resources.QUERY_MAX_CHARS:
+        raise BadInput(
+            f"These arguments make an upstream query of {length:,} characters; at most"
+            f" {resources.QUERY_MAX_CHARS:,} are allowed. Pass fewer ids."
+        )
+    return kept
+
+
+def checked_id(value: str | None, name: str) -> str | None:
+    """An id or filter value no longer than ``ID_MAX_CHARS``."""
+    if value is not None and len(value) > resources.ID_MAX_CHARS:
+        raise BadInput(f"{name} is {len(value):,} characters long; ids are at most {resources.ID_MAX_CHARS}.")
+    return value
 
 
 def join_list(values: Sequence[str] | None) -> str | None:
@@ -74,6 +89,7 @@ def join_list(values: Sequence[str] | None) -> str | None:
     if not values:
         return None
     for value in values:
+        checked_id(value, "an id in the list")
         if "," in value:
             raise BadInput(
                 f"{value!r} contains a comma, which the statistics API reads as two values; drop it."
@@ -237,6 +253,7 @@ def select(scope: str, scope_id: str | None, window: str, bucket_size: str | Non
             f" buckets in window {resources.WINDOWS[window].name}; that window takes {allowed}, or leave"
             " bucketSize out for its default."
         )
+    checked_id(scope_id, "id")
     if scope != "org" and not scope_id:
         raise BadInput(f'scope {scope.upper()} needs the id of the {scope}; pass id: "<{scope} uuid>".')
     return Selection(scope, scope_id or None, window, bucket_size)
@@ -245,6 +262,8 @@ def select(scope: str, scope_id: str | None, window: str, bucket_size: str | Non
 def checked_filters(domain: Domain, filters: Filters) -> dict[str, str | None]:
     """The domain's filters in the client's order; a filter the domain does not take is refused."""
     unknown = [name for name, value in filters.items() if value is not None and name not in domain.filters]
+    for name, value in filters.items():
+        checked_id(value, name)
     if unknown:
         accepted = ", ".join(domain.filters) or "no filter"
         raise BadInput(f"{domain.name} does not take {', '.join(unknown)}; it takes {accepted}.")

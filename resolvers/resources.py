@@ -133,6 +133,12 @@ LIMIT_MAX = 500
 OFFSET_MAX = 100_000
 LIMIT_DEFAULT = 50
 MONTHS_MAX = 24
+# An id or filter value longer than this is refused before any call: the contract's ids are UUIDs
+# (36 characters) and model names; a 200 KB id would otherwise become a 200 KB URL upstream.
+ID_MAX_CHARS = 256
+# The query string of one upstream call at its longest, list filters included: 8 KB is the
+# request-line limit of common servers and proxies in front of an API.
+QUERY_MAX_CHARS = 8_000
 
 
 def points(window: str, bucket_size: str | None) -> int:

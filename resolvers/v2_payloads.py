@@ -74,9 +74,11 @@ class Columns:
         return len(self.points)
 
 
-def _list_of(item: Any) -> Any:
-    """``list[item]`` for a type made at run time (the decoders are built from the metric table)."""
-    return list[item]
+def _list_of(item: Any, most: int) -> Any:
+    """``list[item]`` for a type made at run time (the decoders are built from the metric table),
+    at most ``most`` long: the contract's bound, so an answer past it is refused as outside the
+    contract rather than built into columns and answers of any size."""
+    return Annotated[list[item], msgspec.Meta(max_length=most)]
 
 
 def _wire(metric: Metric) -> Any:
@@ -189,7 +191,11 @@ def _decode(decoder: msgspec.json.Decoder[Any], body: bytes) -> Any:
 def _series_decoder(metrics: tuple[Metric, ...]) -> msgspec.json.Decoder[Any]:
     envelope = msgspec.defstruct(
         "SeriesBody",
-        [("meta", _WireMeta), ("summary", _WireSummary), ("series", _list_of(point_type(metrics)))],
+        [
+            ("meta", _WireMeta),
+            ("summary", _WireSummary),
+            ("series", _list_of(point_type(metrics), resources.MAX_POINTS + 1)),
+        ],
         frozen=True,
     )
     return msgspec.json.Decoder(envelope)
@@ -256,14 +262,18 @@ def _breakdown_decoder(
             ("totals", totals),
             *((name, str) for name in fields),
             ("entityName", str | None, None),
-            ("series", _list_of(point_type(metrics)) | None, None),
+            ("series", _list_of(point_type(metrics), resources.MAX_POINTS + 1) | None, None),
         ],
         frozen=True,
         kw_only=True,
     )
     envelope = msgspec.defstruct(
         "BreakdownBody",
-        [("meta", _WireBreakdownMeta), ("summary", _WireBreakdownSummary), ("entities", _list_of(entity))],
+        [
+            ("meta", _WireBreakdownMeta),
+            ("summary", _WireBreakdownSummary),
+            ("entities", _list_of(entity, resources.LIMIT_MAX)),
+        ],
         frozen=True,
     )
     return msgspec.json.Decoder(envelope)

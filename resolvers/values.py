@@ -73,5 +73,6 @@ def json_list(value: object, name: str) -> Sequence[Any]:
 def one_of(value: str | None, allowed: Collection[str], name: str) -> str | None:
     """An enumeration value the gateway knows (None passes: optional fields may be absent)."""
     if value is not None and value not in allowed:
-        raise MalformedBody(f"{name} is {value!r}, none of {', '.join(allowed)}")
+        # The value itself is not echoed: it is upstream text, of any length or content.
+        raise MalformedBody(f"{name} is none of {', '.join(allowed)}")
     return value
