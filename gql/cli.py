@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -41,6 +43,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from gql import graphiql
     from gql.app import create_app, launch_environment
+    from gql.server_guard import GuardedProtocol
     from gql.settings import GatewaySettings
     from local_backend.settings import BackendSettings
 
@@ -79,6 +82,11 @@ def _serve(args: argparse.Namespace) -> int:
         "log_config": None,
         "access_log": False,
         "timeout_graceful_shutdown": settings.drain_seconds,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        # uvicorn's httptools protocol under the gateway's bounds (gql.server_guard).
+        "http": functools.partial(
+            GuardedProtocol, bounds=settings.server_bounds(resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        ),
     }
     if several:
         # Worker processes build the app from the settings checked here, not from the environment.
@@ -89,7 +97,6 @@ def _serve(args: argparse.Namespace) -> int:
                 factory=True,
                 workers=settings.workers,
                 loop="uvloop",
-                http="httptools",
                 **common,
             )
     else:
