@@ -106,7 +106,12 @@ def _upstream(
     backend, or a test's) otherwise."""
     if transport is None:
         assert settings.api_url is not None
-        return AiohttpUpstream(settings.api_url, MAX_UPSTREAM_CONNECTIONS, tracing.aiohttp_trace_configs())
+        return AiohttpUpstream(
+            settings.api_url,
+            MAX_UPSTREAM_CONNECTIONS,
+            tracing.aiohttp_trace_configs(),
+            settings.max_upstream_bytes,
+        )
     http = httpx.AsyncClient(
         transport=transport,
         base_url=settings.api_url or LOCAL_BASE_URL,
@@ -114,7 +119,7 @@ def _upstream(
         limits=httpx.Limits(max_connections=MAX_UPSTREAM_CONNECTIONS, max_keepalive_connections=20),
     )
     tracing.instrument(http)
-    return HttpxUpstream(http)
+    return HttpxUpstream(http, settings.max_upstream_bytes)
 
 
 def create_app(
@@ -140,16 +145,20 @@ def create_app(
     graphiql = GraphiQL(settings.graphiql_folder)
     endpoint = GraphQLEndpoint(
         schema,
-        DocumentCache(schema._schema, settings.document_cache_size, settings.limits()),
+        DocumentCache(
+            schema._schema, settings.document_cache_size, settings.limits(), settings.document_cache_bytes
+        ),
         _persisted_queries(settings),
-        _context_factory(settings, UpstreamClient(upstream, settings.timeout_seconds, breaker), cache),
+        _context_factory(
+            settings, UpstreamClient(upstream, settings.timeout_seconds, breaker, settings.secrets()), cache
+        ),
         graphiql.html,
         lambda request: _report_requested(settings, request),
         Budget(settings.max_upstream_calls, settings.max_values, settings.entity_batching),
         breaker,
         tracing,
         None if cache is None else AnswerCache(cache),
-        PlanCache(settings.document_cache_size) if plans else None,
+        PlanCache(settings.document_cache_size, settings.document_cache_bytes) if plans else None,
     )
 
     async def metrics_endpoint(request: Request) -> Response:

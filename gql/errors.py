@@ -3,7 +3,8 @@
 Every failure in ``resolvers.errors`` becomes an error with a stable ``extensions.code`` (and
 ``extensions.http.status`` where the upstream answered, ``extensions.upstreamCode`` where it sent
 an ``error_code``) and a message that says what to do; the
-upstream's body reaches the client only as a 400's own message. Anything unexpected is a bug: it
+upstream's body reaches the client only as a 400's own message, bounded and scrubbed of
+credentials by the upstream client. Anything unexpected is a bug: it
 is masked as ``INTERNAL_SERVER_ERROR`` with no internals.
 """
 
@@ -20,6 +21,7 @@ from resolvers.errors import (
     MissingCredentials,
     UpstreamStatus,
     UpstreamTimeout,
+    UpstreamTooLarge,
     UpstreamUnavailable,
     UpstreamUnreachable,
 )
@@ -74,6 +76,12 @@ def code_and_message(failure: GatewayFailure) -> tuple[str, str]:
             UPSTREAM_ERROR,
             f"The statistics API failed with HTTP {failure.status}; the fields that need it are null."
             " Retry later.",
+        )
+    if isinstance(failure, UpstreamTooLarge):
+        return (
+            UPSTREAM_ERROR,
+            f"The statistics API's answer is larger than {failure.max_bytes:,} bytes"
+            " (FLASHBACK_MAX_UPSTREAM_BYTES); ask for a smaller window, page or bucket size.",
         )
     if isinstance(failure, UpstreamTimeout):
         return UPSTREAM_ERROR, "The statistics API did not answer in time; retry later."

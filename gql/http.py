@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -87,7 +88,29 @@ def _string_or_none(value: object, name: str) -> str | None:
     return value
 
 
+# Variables and extensions nest this deep at most: the schema's deepest input (a list of
+# representations, each a map) is 3 levels; orjson refuses to encode past 254.
+MAX_JSON_DEPTH = 32
+
+
+def _check_depth(value: object, name: str) -> None:
+    """Refuse JSON nested deeper than ``MAX_JSON_DEPTH``, in one pass without recursion."""
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise RequestFailure.request(
+                "BAD_REQUEST", f"`{name}` nests deeper than {MAX_JSON_DEPTH} levels; flatten it."
+            )
+        pending.extend((child, depth + 1) for child in children)
+
+
 def _from_mapping(params: Mapping[str, Any]) -> GraphQLRequest:
+    _check_depth(params.get("variables"), "variables")
+    _check_depth(params.get("extensions"), "extensions")
     return GraphQLRequest(
         query=_string_or_none(params.get("query"), "query"),
         variables=_object_or_none(params.get("variables"), "variables"),
@@ -125,11 +148,15 @@ async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
     """The GraphQL request carried by an HTTP request, or a ``RequestFailure`` saying what is wrong."""
     if request.method == "GET":
         params = request.query_params
+        variables = _json_parameter(params.get("variables"), "variables")
+        extensions = _json_parameter(params.get("extensions"), "extensions")
+        _check_depth(variables, "variables")
+        _check_depth(extensions, "extensions")
         return GraphQLRequest(
             query=params.get("query"),
-            variables=_json_parameter(params.get("variables"), "variables"),
+            variables=variables,
             operation_name=params.get("operationName") or None,
-            extensions=_json_parameter(params.get("extensions"), "extensions"),
+            extensions=extensions,
         )
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
@@ -195,7 +222,7 @@ class GraphQLEndpoint:
         self.graphiql = graphiql
         self.wants_report = wants_report
         self.budget = budget
-        self.estimates = cost.EstimateCache()
+        self.estimates = cost.EstimateCache(documents.size, documents.max_bytes)
         self.breaker = breaker
         self.tracing = tracing
         self.answers = answers
@@ -278,10 +305,12 @@ class GraphQLEndpoint:
                 "METHOD_NOT_ALLOWED", "Only queries may be sent with GET; POST it.", 405
             )
         variables = check_variables(self.graphql_schema, operation, graphql_request.variables)
+        encoded_variables = orjson.dumps(graphql_request.variables, option=orjson.OPT_SORT_KEYS)
+        # Keyed by a digest, not the variables themselves: a 200 KB id is not kept three times over.
         estimate_key = (
             prepared.key,
             outcome["operation"],
-            orjson.dumps(graphql_request.variables, option=orjson.OPT_SORT_KEYS),
+            hashlib.blake2b(encoded_variables, digest_size=16).digest(),
         )
         estimated = self.budget.check(
             self.estimates.get(
@@ -292,6 +321,7 @@ class GraphQLEndpoint:
                     operation,
                     variables,
                     self.documents.limits.max_representations,
+                    self.budget.max_calls,
                 ),
             )
         )
@@ -312,6 +342,7 @@ class GraphQLEndpoint:
                 lambda: plan_for(
                     self.graphql_schema, prepared.document, graphql_request.variables, outcome["operation"]
                 ),
+                prepared.size() + 2 * len(encoded_variables),
             )
         try:
             result = await execute_prepared(
@@ -324,12 +355,16 @@ class GraphQLEndpoint:
             )
         finally:
             context.release()
+        values = cost.count_values(result.data)
+        too_many = cost.refuse_actual(values, self.budget)
+        if too_many is not None:
+            raise too_many
         body: dict[str, object] = {"data": result.data}
         if result.errors:
             body["errors"] = [error.formatted for error in result.errors]
         extensions = dict(result.extensions or {})
         if report:
-            actual = {"calls": len(context.log.calls), "values": cost.count_values(result.data)}
+            actual = {"calls": len(context.log.calls), "values": values}
             extensions["cost"] = {**estimated, "actual": actual}
         if extensions:
             body["extensions"] = extensions

@@ -3,8 +3,8 @@ response cache and the document cache, for the platform team that scrapes the ga
 
 Every label value comes from a closed set (outcomes, error codes, the contract's paths, breaker
 states) except the operation name, which the client chooses. So that no client can grow the label
-set without bound, a process labels the first ``OPERATION_NAMES`` names it sees and counts every
-later one as ``other``; ids and free text never become labels.
+set without bound, a process labels at most ``OPERATION_NAMES`` names, those executed most often
+(``OperationNames``), and counts every other as ``other``; ids and free text never become labels.
 
 With ``--workers`` above 1 each worker writes its samples to ``PROMETHEUS_MULTIPROC_DIR`` (the
 command makes a fresh one, ``multiprocess_directory``) and ``/metrics`` adds up every worker's.
@@ -14,6 +14,7 @@ worker starts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -101,21 +102,51 @@ DOCUMENT_CACHE = Counter(
 
 
 class OperationNames:
-    """The operation-name label: the first ``limit`` names seen, then ``other``."""
+    """The operation-name label: the names executed most often, at most ``limit`` of them.
 
-    def __init__(self, limit: int = OPERATION_NAMES) -> None:
+    A name is a candidate once an operation of that name has executed (a refused document's
+    name never is), and a label once it has executed ``admit_after`` times while a label is free.
+    When ``limit`` names are labelled, a candidate executed more often than the least used of them
+    takes its place, whose series are removed: names made up by the hundred, sent a few times
+    each, cannot keep out an operation that dashboards run all day. Candidates are counted
+    in a table of ``4 * limit``, the least counted going first, so the set stays bounded whatever
+    is sent; a name longer than ``MAX_NAME`` is never shown."""
+
+    MAX_NAME = 64
+
+    def __init__(self, limit: int = OPERATION_NAMES, admit_after: int = 1) -> None:
         self.limit = limit
-        self._seen: set[str] = set()
+        self.admit_after = admit_after
+        self._counts: dict[str, int] = {}
+        self._labelled: set[str] = set()
 
-    def label(self, name: str | None) -> str:
+    def label(self, name: str | None, executed: bool = True) -> str:
         if name is None:
             return ANONYMOUS
-        if name in self._seen:
+        if name in self._labelled:
+            if executed:
+                self._counts[name] = self._counts.get(name, 0) + 1
             return name
-        if len(self._seen) >= self.limit:
+        if not executed or len(name) > self.MAX_NAME:
             return OTHER
-        self._seen.add(name)
+        count = self._counts[name] = self._counts.get(name, 0) + 1
+        if len(self._counts) > 4 * self.limit:
+            self._forget_least(name)
+        if count < self.admit_after:
+            return OTHER
+        if len(self._labelled) >= self.limit:
+            weakest = min(self._labelled, key=lambda n: self._counts.get(n, 0))
+            if self._counts.get(weakest, 0) >= count:
+                return OTHER
+            self._labelled.discard(weakest)
+            _unlabel(REQUESTS, weakest)
+        self._labelled.add(name)
         return name
+
+    def _forget_least(self, keep: str) -> None:
+        unlabelled = [n for n in self._counts if n not in self._labelled and n != keep]
+        if unlabelled:
+            del self._counts[min(unlabelled, key=self._counts.__getitem__)]
 
 
 OPERATIONS = OperationNames()
@@ -143,6 +174,14 @@ def _labelled(metric: MetricWrapperBase, *values: str) -> Any:
     return child
 
 
+def _unlabel(metric: MetricWrapperBase, name: str) -> None:
+    """Remove every series of ``metric`` whose first label is ``name``."""
+    for key in [k for k in _children if k[0] is metric and k[1][:1] == (name,)]:
+        del _children[key]
+        with contextlib.suppress(KeyError):
+            metric.remove(*key[1])
+
+
 def record_request(
     operation: str | None,
     executed: bool,
@@ -154,7 +193,7 @@ def record_request(
 ) -> None:
     """Count one ``/graphql`` request with its errors, upstream calls and response-cache lookups."""
     outcome = outcome_of(executed, codes)
-    _labelled(REQUESTS, OPERATIONS.label(operation), outcome).inc()
+    _labelled(REQUESTS, OPERATIONS.label(operation, executed), outcome).inc()
     _labelled(REQUEST_SECONDS, outcome).observe(seconds)
     for code in codes:
         _labelled(ERRORS, code).inc()

@@ -1,8 +1,15 @@
-"""``/readyz``: ready when the upstream answers a cheap probe and the circuit breaker is closed.
+"""``/readyz``: ready when the upstream answers and the circuit breaker is closed.
 
 A load balancer sends traffic only to ready replicas. ``/healthz`` stays a liveness check (the
-process serves); readiness asks the upstream, at most once per ``cache_seconds``: any HTTP answer
-below 500 (a 401 for the token-less probe included) means it is up.
+process serves). Readiness needs to know that the upstream answers, at most ``cache_seconds`` ago:
+a call of real traffic that succeeded in that time says so at no cost; otherwise a cheap probe
+asks (one at a time, every probe request waiting on the same one): any HTTP answer below 500 (a
+401 for the token-less probe included) means it is up. So a replica busy with traffic is not
+reported down because its own probe queued behind that traffic and timed out.
+
+A probe that finds the upstream up while the breaker is half-open closes the breaker. Otherwise,
+after an outage, a replica out of rotation gets no traffic to close its breaker with, and would
+stay out for good once the upstream is back.
 """
 
 from __future__ import annotations
@@ -28,10 +35,22 @@ class Readiness:
         self.cache_seconds = cache_seconds
         self._checked_at = -float("inf")
         self._upstream: str = "unknown"
+        self._probing: asyncio.Future[str] | None = None
 
     async def _probe(self) -> str:
+        if time.monotonic() - self.breaker.last_success < self.cache_seconds:
+            return "up"  # real traffic reached it just now
         if time.monotonic() - self._checked_at < self.cache_seconds:
             return self._upstream
+        if self._probing is None:
+            self._probing = asyncio.ensure_future(self._ask())
+            self._probing.add_done_callback(self._probed)
+        return await asyncio.shield(self._probing)
+
+    def _probed(self, _: asyncio.Future[str]) -> None:
+        self._probing = None
+
+    async def _ask(self) -> str:
         try:
             async with asyncio.timeout(PROBE_SECONDS):
                 answer = await self.upstream.get(PROBE, {})
@@ -41,6 +60,8 @@ class Readiness:
         except (UpstreamTimeout, UpstreamUnreachable) as exc:
             self._upstream = f"unreachable ({type(exc.__cause__ or exc).__name__})"
         self._checked_at = time.monotonic()
+        if self._upstream == "up" and self.breaker.state is State.HALF_OPEN:
+            self.breaker.succeeded()
         return self._upstream
 
     async def endpoint(self, request: Request) -> Response:

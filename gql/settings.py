@@ -18,10 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gql.graphiql import default_folder
 from gql.limits import Limits
+from gql.server_guard import ServerBounds, connection_cap
 from resolvers.response_cache import DEFAULT_SECONDS as CACHE_SECONDS
 from resolvers.response_cache import MAX_SECONDS as CACHE_MAX_SECONDS
+from resolvers.upstream_http import DEFAULT_MAX_BYTES as DEFAULT_MAX_UPSTREAM_BYTES
 
 DEMO_TOKEN = "demo"
+_SERVER = ServerBounds()
 
 
 def _env(name: str, about: str, **bounds: Any) -> Any:
@@ -57,6 +60,13 @@ class GatewaySettings(BaseModel):
     service_token: str | None = _secret(
         "FLASHBACK_API_TOKEN",
         "Token for callers that send none (with FLASHBACK_API_URL).",
+    )
+    max_upstream_bytes: int = _env(
+        "FLASHBACK_MAX_UPSTREAM_BYTES",
+        "Largest upstream body read; a longer one fails its fields with UPSTREAM_ERROR.",
+        default=DEFAULT_MAX_UPSTREAM_BYTES,
+        ge=65_536,
+        le=1 << 34,
     )
     timeout_seconds: float = _env(
         "FLASHBACK_API_TIMEOUT", "Seconds per upstream call.", default=15.0, gt=0, le=300
@@ -106,6 +116,13 @@ class GatewaySettings(BaseModel):
         ge=1,
         le=100_000,
     )
+    document_cache_bytes: int = _env(
+        "FLASHBACK_DOCUMENT_CACHE_BYTES",
+        "Bytes each of the document, plan and estimate caches may hold (their text, fields and variables).",
+        default=64 * 1024 * 1024,
+        ge=1_048_576,
+        le=1 << 40,
+    )
     trusted_documents: Path | None = _env(
         "FLASHBACK_TRUSTED_DOCUMENTS",
         "A persisted-query manifest (Apollo's format) served by id.",
@@ -140,7 +157,7 @@ class GatewaySettings(BaseModel):
         "FLASHBACK_MAX_BODY_BYTES", "Largest request body.", default=262_144, ge=1_024, le=100_000_000
     )
     max_tokens: int = _env(
-        "FLASHBACK_MAX_TOKENS", "Most tokens in a document.", default=4_000, ge=10, le=1_000_000
+        "FLASHBACK_MAX_TOKENS", "Most tokens in a document.", default=2_000, ge=10, le=1_000_000
     )
     max_depth: int = _env("FLASHBACK_MAX_DEPTH", "Deepest nesting of fields.", default=14, ge=1, le=1_000)
     max_aliases: int = _env(
@@ -151,6 +168,13 @@ class GatewaySettings(BaseModel):
     )
     max_directives: int = _env(
         "FLASHBACK_MAX_DIRECTIVES", "Most directives in a document.", default=50, ge=0, le=100_000
+    )
+    max_fields: int = _env(
+        "FLASHBACK_MAX_FIELDS",
+        "Most fields in an operation once its fragments are spread where they are used.",
+        default=800,
+        ge=1,
+        le=1_000_000,
     )
     max_representations: int = _env(
         "FLASHBACK_MAX_REPRESENTATIONS",
@@ -205,6 +229,35 @@ class GatewaySettings(BaseModel):
         " makes one, or the first stores one in Redis for all.",
     )
 
+    max_connections: int = _env(
+        "FLASHBACK_MAX_CONNECTIONS",
+        "Open client connections per worker; past it idle ones are closed, then only probes are"
+        " answered. Lowered to fit the file-descriptor limit.",
+        default=_SERVER.max_connections,
+        ge=16,
+        le=1_000_000,
+    )
+    header_seconds: float = _env(
+        "FLASHBACK_HEADER_TIMEOUT",
+        "Seconds a client may take to send a request's headers; then 408 and the connection closes.",
+        default=_SERVER.header_seconds,
+        gt=0,
+        le=600,
+    )
+    body_seconds: float = _env(
+        "FLASHBACK_BODY_TIMEOUT",
+        "Seconds a client may take to send a request's body once its headers are in.",
+        default=_SERVER.body_seconds,
+        gt=0,
+        le=600,
+    )
+    keep_alive_seconds: float = _env(
+        "FLASHBACK_KEEP_ALIVE_TIMEOUT",
+        "Seconds an idle keep-alive connection is kept open after a response.",
+        default=5.0,
+        gt=0,
+        le=600,
+    )
     drain_seconds: float = _env(
         "FLASHBACK_DRAIN_SECONDS",
         "On SIGTERM, seconds in-flight requests may take to finish before they are cut off.",
@@ -221,6 +274,7 @@ class GatewaySettings(BaseModel):
             max_aliases=self.max_aliases,
             max_root_fields=self.max_root_fields,
             max_directives=self.max_directives,
+            max_fields=self.max_fields,
             max_representations=self.max_representations,
         )
 
@@ -234,9 +288,31 @@ class GatewaySettings(BaseModel):
             if name in names and (value.strip() or name in _EMPTY_MEANS_NONE)
         }
         try:
-            return cls.model_validate(given)
+            settings = cls.model_validate(given)
         except ValidationError as exc:
             raise SettingsError(_describe(exc, given)) from None
+        settings.check_together()
+        return settings
+
+    def check_together(self) -> None:
+        """Refuse settings that are each valid but unsafe together."""
+        if self.service_token and "*" in self.allowed_origins():
+            raise SettingsError(
+                "FLASHBACK_CORS_ORIGINS='*' with FLASHBACK_API_TOKEN set would let any website read"
+                " the service token's data; list the origins that may call, or unset the token."
+            )
+
+    def server_bounds(self, fd_limit: int) -> ServerBounds:
+        """The HTTP server's bounds, the connection cap fitted under ``fd_limit``."""
+        return ServerBounds(
+            max_connections=connection_cap(self.max_connections, fd_limit),
+            header_seconds=self.header_seconds,
+            body_seconds=self.body_seconds,
+        )
+
+    def secrets(self) -> tuple[str | None, ...]:
+        """Credentials the gateway holds: never shown to a caller, whatever the upstream sends."""
+        return (self.service_token, self.cache_secret)
 
     def to_launch(self) -> str:
         """The checked settings as JSON, for worker processes (``from_launch``)."""

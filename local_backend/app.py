@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import queue
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from importlib import resources
 
 import orjson
@@ -42,6 +43,10 @@ def _error_response(error: ApiError) -> Response:
     return json_response(error.body(), error.status, headers)
 
 
+POOL_SIZE = 8  # database connections at most: the thread pool's 40 threads share them
+POOL_WAIT_SECONDS = 30.0
+
+
 class Backend:
     """Everything a request needs: the store, lookups, tokens and the clock."""
 
@@ -53,15 +58,29 @@ class Backend:
         self.principals = demo_principals(self.store.orgs)
         self.v2 = V2Stats(self.directory)
         self.legacy = LegacyStats(self.directory)
-        self._local = threading.local()
+        self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._opened = 0
+        self._open_lock = threading.Lock()
         self._write_lock = threading.Lock()
 
-    def db(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if connection is None:
-            connection = self.store.connect()
-            self._local.db = connection
-        return connection
+    @contextlib.contextmanager
+    def db(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection from a pool of at most ``POOL_SIZE``, for one request.
+
+        A connection per server thread, as before, grew with the thread pool: idle threads come
+        and go, and each new one opened a database file again. The pool's size is its bound on
+        file descriptors; a request that finds every connection busy waits for one."""
+        try:
+            connection = self._idle.get_nowait()
+        except queue.Empty:
+            with self._open_lock:
+                opening = self._opened < POOL_SIZE
+                self._opened += opening
+            connection = self.store.connect() if opening else self._idle.get(timeout=POOL_WAIT_SECONDS)
+        try:
+            yield connection
+        finally:
+            self._idle.put(connection)
 
     def top_up(self) -> None:
         with self._write_lock:
@@ -75,9 +94,10 @@ def _endpoint(backend: Backend, handler: Handler) -> Callable[[Request], Respons
     def endpoint(request: Request) -> Response:
         try:
             principal = authenticate(request.headers.get("authorization"), backend.principals)
-            body = handler(
-                backend, backend.db(), principal, Query(request.query_params), request, backend.settings.now()
-            )
+            with backend.db() as db:
+                body = handler(
+                    backend, db, principal, Query(request.query_params), request, backend.settings.now()
+                )
         except ApiError as error:
             return _error_response(error)
         return json_response(body)

@@ -143,8 +143,28 @@ def test_no_label_carries_an_id_or_free_text(gateway: Gateway) -> None:
 
 
 def test_operation_names_past_the_limit_count_as_other() -> None:
-    names = OperationNames(limit=2)
+    names = OperationNames(limit=2, admit_after=1)
     assert [names.label(n) for n in ("A", "B", "C", "A", None)] == ["A", "B", "other", "A", "anonymous"]
+
+
+def test_made_up_operation_names_cannot_push_out_a_real_one() -> None:
+    """Hundreds of names executed a few times each take every label first; the dashboard, executed
+    more often than the least used of them, takes a label all the same, and a name that was only
+    refused never gets one."""
+    names = OperationNames(limit=5)
+    for n in range(300):
+        for _ in range(2):
+            names.label(f"Made{n}")
+    shown = [names.label("Dashboard") for _ in range(4)]
+    assert shown == ["other", "other", "Dashboard", "Dashboard"]  # a label once past 2 executions
+    for _ in range(50):
+        assert names.label("Refused", executed=False) == "other"
+    assert len(names._counts) <= 20  # the candidates' table stays bounded
+    assert names.label("x" * 65) == "other"
+    # Once labelled, the dashboard keeps its label against the made-up names that follow.
+    for n in range(300, 600):
+        names.label(f"Made{n}")
+    assert names.label("Dashboard") == "Dashboard"
 
 
 @pytest.fixture(scope="module")

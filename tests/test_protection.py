@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import statistics
 import time
 from collections.abc import Iterator
@@ -308,27 +309,57 @@ def test_healthz_stays_fast_while_abusive_requests_arrive(backend_app: Starlette
     assert latencies[int(len(latencies) * 0.99) - 1] < 0.5, latencies[-5:]
 
 
-def test_a_response_of_tens_of_megabytes_is_refused_by_the_values_budget(
+def test_a_breakdown_whose_limit_could_pass_the_values_budget_is_answered_when_its_page_does_not(
     counted: tuple[CountingTransport, Gateway],
 ) -> None:
-    """500 repos x 168 hourly points x 7 metrics is 588,000 values: past the 320,000 budget."""
+    """``limit: 500`` x 168 points x 7 metrics could be 588,000 values, past the 320,000 budget; the
+    upstream holds fewer repos, so the answer is far smaller, and REST would give it: it is answered."""
     transport, client = counted
     transport.calls = 0
     columns = "columns { ts tokensIn tokensOut policyTokensIn policyTokensOut requests activeConversations }"
-    result, seconds = _timed(
-        client,
-        "{ stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 500) { entities { "
+    result = client.query(
+        "{ stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 500) { total entities { "
         + columns
-        + " } } } } }",
+        + " } } } } }"
     )
-    assert _codes(result) == {"COST_ESTIMATED_TOO_EXPENSIVE"}
-    import json
-
+    assert result.errors == []
+    breakdown = result.data["stats"]["ai"]["breakdown"]
+    entities = breakdown["entities"]
+    assert 0 < len(entities) == breakdown["total"] < 500
     cost = json.loads(result.text)["extensions"]["cost"]
-    assert cost["estimated"] == {"calls": 1, "values": 500 * 168 * 7}
-    assert cost["limits"] == {"calls": 30, "values": 320_000}
-    assert "values" in result.errors[0]["message"]
-    assert transport.calls == 0 and seconds < 2
+    assert cost["estimated"]["values"] == 500 * 168 * 7  # the bound, reported
+    held = sum(len(column) for entity in entities for column in entity["columns"].values())
+    assert held == len(entities) * 168 * 7
+    assert cost["actual"]["values"] == held + 1  # and the total
+    assert transport.calls == 1
+
+
+def test_an_answer_past_the_values_budget_is_refused_on_what_arrived(backend_app: Starlette) -> None:
+    """The same breakdown under a budget its actual page passes: refused before it is encoded."""
+    transport = CountingTransport(backend_app)
+    client = Gateway(
+        create_app(GatewaySettings(response_cache=False, max_values=10_000), transport=transport)
+    )
+    try:
+        result = client.query(
+            "{ stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 500) { entities {"
+            " columns { ts requests } } } } } }"
+        )
+        assert _codes(result) == {"COST_ACTUAL_TOO_EXPENSIVE"}
+        assert "FLASHBACK_MAX_VALUES" in result.errors[0]["message"]
+        body = json.loads(result.text)
+        assert "data" not in body or body["data"] is None
+        assert body["extensions"]["cost"]["actual"]["values"] > 10_000
+        # What is certain before any call is still refused before any call.
+        transport.calls = 0
+        series = (
+            "{ stats(window: LAST_90D, bucketSize: HOUR_1) { ai { timeSeries {"
+            " columns { ts requests tokensIn tokensOut latencyMs } } } } }"
+        )
+        refused = client.query(series)
+        assert _codes(refused) == {"COST_ESTIMATED_TOO_EXPENSIVE"} and transport.calls == 0
+    finally:
+        client.close()
 
 
 def test_root_fields_are_accepted_at_the_limit_and_refused_one_past_it(gateway: Gateway) -> None:
