@@ -40,7 +40,8 @@ class Readiness:
     async def _probe(self) -> str:
         if time.monotonic() - self.breaker.last_success < self.cache_seconds:
             return "up"  # real traffic reached it just now
-        if time.monotonic() - self._checked_at < self.cache_seconds:
+        recovering = self.breaker.state is State.HALF_OPEN  # only a fresh probe may close it
+        if not recovering and time.monotonic() - self._checked_at < self.cache_seconds:
             return self._upstream
         if self._probing is None:
             self._probing = asyncio.ensure_future(self._ask())

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from gql.graphiql import REFERENCE_QUERY
 from gql.request_ids import made_id
@@ -238,3 +239,33 @@ def test_made_request_ids_differ_within_a_process_and_across_a_fork() -> None:
     os.waitpid(child, 0)
     theirs = os.read(read, 64).decode()
     assert theirs[:16] != made_id()[:16]
+
+
+def test_readyz_closes_a_half_open_breaker_once_the_upstream_is_back(backend_app: Starlette) -> None:
+    """After an outage only probes reach a replica out of rotation: the probe that finds the
+    upstream up closes the half-open breaker, so the replica comes back; traffic that has just
+    reached the upstream answers readiness without a probe of its own."""
+    import asyncio
+    import json
+
+    from gql.readiness import Readiness
+    from resolvers.breaker import CircuitBreaker, State
+    from resolvers.upstream_http import HttpxUpstream
+
+    async def run() -> list[tuple[int, Any]]:
+        transport = httpx.ASGITransport(app=backend_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://backend") as http:
+            breaker = CircuitBreaker(threshold=1, cool_down=0.05)
+            readiness = Readiness(HttpxUpstream(http), breaker, cache_seconds=60)
+            breaker.failed()  # the outage
+            answers = []
+            for _ in range(2):
+                response = await readiness.endpoint(None)  # type: ignore[arg-type]
+                answers.append((response.status_code, json.loads(bytes(response.body))))
+                await asyncio.sleep(0.1)  # the cool-down passes: half-open
+            assert breaker.state is State.CLOSED
+            return answers
+
+    answers = asyncio.run(run())
+    assert answers[0][0] == 503 and answers[0][1]["breaker"] == "open"
+    assert answers[1] == (200, {"status": "ready", "upstream": "up", "breaker": "closed"})
