@@ -142,6 +142,7 @@ class Estimate:
     entity_series: list[EntitySeries] = field(default_factory=list)
     values: int = 0  # at most: every breakdown holding its ``limit`` of entities
     sure_values: int = 0  # at least: what no breakdown's entity count changes
+    guessed: bool = False  # ``values`` counts legacy records, whose number is the upstream's choice
 
     def call_count(self, batching: str) -> int:
         """Distinct calls, a breakdown without series served by the same one with series."""
@@ -200,7 +201,7 @@ class CostWalk:
     # -- the walk ---------------------------------------------------------------------------------
 
     def _fields(self, parent: GraphQLObjectType | None, sets: _Sets) -> dict[str, list[FieldNode]]:
-        """The fields selected on ``parent`` below ``nodes``, by response key, as graphql-core's
+        """The fields selected on ``parent`` in ``sets``, by response key, as graphql-core's
         ``collect_subfields`` groups them: each fragment once per collection, equal keys merged.
         So the walk is as long as the operation's fields with fragments spread in place, which
         ``gql.limits`` bounds, and a fragment spread twice in one selection set is walked once."""
@@ -383,6 +384,7 @@ class CostWalk:
             self._add(request, scope)
         # How many records come back is the upstream's choice; they are counted as LEGACY_RECORDS.
         self._values(scope, LEGACY_RECORDS * leaves)
+        self.estimate.guessed = True
 
     # -- helpers ------------------------------------------------------------------------------------
 
