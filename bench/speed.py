@@ -198,7 +198,7 @@ def decoder_figures(upstream: str) -> tuple[int, float, float]:
         f"{upstream}/v2/stats/policies/breakdown/users?scope=org&window=24h&limit=50&includeSeries=true",
         headers={"Authorization": f"Bearer {TOKEN}"},
     ).content
-    parse = breakdown_parser(dimension, True)
+    parse = breakdown_parser(dimension, True, requests.Selection("org", None, "24h", None), 50)
     return len(body), median_ms(lambda: parse(body), 30), median_ms(lambda: orjson.loads(body), 30)
 
 

@@ -143,6 +143,13 @@ class Estimate:
     values: int = 0  # at most: every breakdown holding its ``limit`` of entities
     sure_values: int = 0  # at least: what no breakdown's entity count changes
     guessed: bool = False  # ``values`` counts legacy records, whose number is the upstream's choice
+    # One bucket more per series column: the contract leaves bucket alignment open, and an answer
+    # may hold one more point than ``values`` counts (resources.most_points), never more.
+    alignment: int = 0
+
+    def most_values(self) -> int:
+        """The values an answer can hold at most, whatever the upstream sends within its contract."""
+        return self.values + self.alignment
 
     def call_count(self, batching: str) -> int:
         """Distinct calls, a breakdown without series served by the same one with series."""
@@ -317,7 +324,9 @@ class CostWalk:
                 scope.times * page.limit, scope.selection, scope.domain, scope.filters, scope.points, sure=0
             )
         if name in SERIES_FORMS:
-            self._values(scope, scope.points * len(self._fields(None, sets)))
+            columns = len(self._fields(None, sets))
+            self._values(scope, scope.points * columns)
+            self.estimate.alignment += scope.times * columns
             return None
         if name == "totals":
             self._values(scope, len(self._fields(None, sets)))

@@ -358,7 +358,7 @@ class GraphQLEndpoint:
         # passes the budget, or for the report: a pass over the whole answer (150 us for the
         # reference dashboard's columns, 7 ms for its rows) that most requests' bound makes needless.
         values = 0
-        if report or estimate.guessed or estimate.values > self.budget.max_values:
+        if report or estimate.guessed or estimate.most_values() > self.budget.max_values:
             values = cost.count_values(result.data)
             too_many = cost.refuse_actual(values, self.budget)
             if too_many is not None:

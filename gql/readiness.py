@@ -21,11 +21,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from resolvers.breaker import CircuitBreaker, State
-from resolvers.errors import UpstreamTimeout, UpstreamUnreachable
-from resolvers.upstream_http import UpstreamHttp
+from resolvers.errors import UpstreamTimeout, UpstreamTooLarge, UpstreamUnreachable
+from resolvers.upstream_http import ByteBudget, UpstreamHttp
 
 PROBE = "/v2/stats/ai?scope=org&window=24h"
 PROBE_SECONDS = 2.0
+PROBE_MAX_BYTES = 64 * 1024  # a token-less probe gets a short error; more is not read
 
 
 class Readiness:
@@ -52,18 +53,24 @@ class Readiness:
         self._probing = None
 
     async def _ask(self) -> str:
-        try:
-            async with asyncio.timeout(PROBE_SECONDS):
-                answer = await self.upstream.get(PROBE, {})
-            self._upstream = "up" if answer.status < 500 else f"failing (HTTP {answer.status})"
-        except TimeoutError:
-            self._upstream = f"unreachable (no answer in {PROBE_SECONDS:g} s)"
-        except (UpstreamTimeout, UpstreamUnreachable) as exc:
-            self._upstream = f"unreachable ({type(exc.__cause__ or exc).__name__})"
+        self._upstream = await self._status()
         self._checked_at = time.monotonic()
         if self._upstream == "up" and self.breaker.state is State.HALF_OPEN:
             self.breaker.succeeded()
         return self._upstream
+
+    async def _status(self) -> str:
+        status: int | None
+        try:
+            async with asyncio.timeout(PROBE_SECONDS):
+                status = (await self.upstream.get(PROBE, {}, ByteBudget(PROBE_MAX_BYTES))).status
+        except UpstreamTooLarge as too_large:
+            status = too_large.status  # it answered: its status is all the probe reads
+        except TimeoutError:
+            return f"unreachable (no answer in {PROBE_SECONDS:g} s)"
+        except (UpstreamTimeout, UpstreamUnreachable) as exc:
+            return f"unreachable ({type(exc.__cause__ or exc).__name__})"
+        return "up" if status is not None and status < 500 else f"failing (HTTP {status})"
 
     async def endpoint(self, request: Request) -> Response:
         upstream = await self._probe()

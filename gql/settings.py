@@ -63,7 +63,7 @@ class GatewaySettings(BaseModel):
     )
     max_upstream_bytes: int = _env(
         "FLASHBACK_MAX_UPSTREAM_BYTES",
-        "Largest upstream body read; a longer one fails its fields with UPSTREAM_ERROR.",
+        "Upstream bytes one request reads, all its calls together; a call past it fails its fields with UPSTREAM_ERROR.",
         default=DEFAULT_MAX_UPSTREAM_BYTES,
         ge=65_536,
         le=1 << 34,

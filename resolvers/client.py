@@ -37,7 +37,7 @@ from resolvers.errors import (
     UpstreamUnreachable,
 )
 from resolvers.requests import RestRequest
-from resolvers.upstream_http import UpstreamHttp
+from resolvers.upstream_http import ByteBudget, UpstreamHttp
 from resolvers.upstream_text import error_code, hint
 
 LOG = logging.getLogger("resolvers.upstream")
@@ -77,6 +77,7 @@ class CallLog:
 
     calls: list[UpstreamCall] = field(default_factory=list)
     lookups: list[CacheLookup] = field(default_factory=list)
+    bytes: ByteBudget | None = None  # the request's upstream bytes, made at its first call
 
     def report(self) -> dict[str, object]:
         report: dict[str, object] = {
@@ -201,12 +202,15 @@ class UpstreamClient:
             assert deadline is not None
             raise DeadlineExceeded(deadline.seconds)
         self.breaker.before_call()
+        if log.bytes is None:
+            log.bytes = ByteBudget(self.upstream.max_bytes)
+        spent = log.bytes
         started = time.perf_counter()
         status: int | None = None
         try:
             async with asyncio.timeout(budget):
                 answer = await self.upstream.get(
-                    request.target, {"Authorization": authorization, "Accept": "application/json"}
+                    request.target, {"Authorization": authorization, "Accept": "application/json"}, spent
                 )
             status = answer.status
         except TimeoutError as exc:
@@ -234,6 +238,7 @@ class UpstreamClient:
         else:
             self.breaker.succeeded()
         if status >= 400:
+            spent.give_back(len(answer.body))  # a failure's body is not kept
             raise _status_failure(
                 status, answer.body, _retry_after(answer.retry_after), (authorization, *self.secrets)
             )

@@ -71,12 +71,15 @@ class EntitySeriesLoader:
         return [answers[request] for request in requests_]
 
     async def _scoped(self, request: EntitySeries) -> SeriesPayload:
-        payload: SeriesPayload = await self.upstream.load(request.scoped(), series_parser(request.domain))
+        payload: SeriesPayload = await self.upstream.load(
+            request.scoped(), series_parser(request.domain, request.org())
+        )
         return payload
 
     async def _whole(self, request: EntitySeries, page: Page, series: bool) -> BreakdownPayload:
         payload: BreakdownPayload = await self.upstream.load(
-            request.whole(page, series), breakdown_parser(request.dimension, series)
+            request.whole(page, series),
+            breakdown_parser(request.dimension, series, request.org(), page.limit),
         )
         return payload
 

@@ -316,6 +316,10 @@ class EntitySeries:
     def group(self) -> tuple[object, ...]:
         return (self.domain.name, self.scope, self.window, self.bucket_size, self.dimension)
 
+    def org(self) -> Selection:
+        """The org-wide selection of the same window and bucket size."""
+        return Selection("org", None, self.window, self.bucket_size)
+
     def scoped(self) -> RestRequest:
         """The entity's own call: its scope's id, or its filter at org scope."""
         if self.dimension.filter is None:
@@ -326,9 +330,7 @@ class EntitySeries:
 
     def whole(self, page: Page, series: bool) -> RestRequest:
         """A page of the org-wide breakdown that holds every entity of the group."""
-        return breakdown(
-            self.dimension, Selection("org", None, self.window, self.bucket_size), {}, page, series
-        )
+        return breakdown(self.dimension, self.org(), {}, page, series)
 
 
 def _batchable(domain: Domain, dimension: Dimension) -> bool:

@@ -147,6 +147,13 @@ def points(window: str, bucket_size: str | None) -> int:
     return -(-WINDOWS[window].seconds // size)
 
 
+def most_points(window: str, bucket_size: str | None) -> int:
+    """The longest series of the window an answer may carry: one bucket more than ``points``,
+    since the contract leaves bucket alignment open (a window that starts inside a bucket may
+    touch one more). A longer series is refused: the values estimate is bounded by this."""
+    return points(window, bucket_size) + 1
+
+
 def bucket_sizes_for(window: str) -> list[str]:
     """The bucket sizes a window accepts, finest first."""
     return [

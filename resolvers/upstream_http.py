@@ -11,7 +11,7 @@ them apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,6 +26,59 @@ DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 _CHUNK = 256 * 1024
 
 
+class ByteBudget:
+    """The upstream bytes one GraphQL request may hold, over all its calls together.
+
+    A cap per body alone would let a request of 30 calls hold 30 times the cap; the calls of one
+    request share this tally instead, chunk by chunk as they arrive, so the request's total is
+    bounded however its calls interleave. A call that fails gives its bytes back (they are freed)."""
+
+    __slots__ = ("max_bytes", "used")
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+
+    def fits(self, declared: str | None) -> bool:
+        """Whether a body declaring this ``Content-Length`` can still be read whole."""
+        return not (
+            declared is not None and declared.isdigit() and self.used + int(declared) > self.max_bytes
+        )
+
+    def take(self, size: int) -> bool:
+        """Count ``size`` more bytes read; False when that passes the cap (nothing is counted)."""
+        if self.used + size > self.max_bytes:
+            return False
+        self.used += size
+        return True
+
+    def give_back(self, size: int) -> None:
+        self.used -= size
+
+    async def read(
+        self, chunks: AsyncIterator[bytes], status: int, declared: str | None, drop: Callable[[], None]
+    ) -> bytes:
+        """The body, read chunk by chunk within the budget. Past it, ``drop`` closes the connection
+        (rather than return it to the pool undrained) and ``UpstreamTooLarge`` is raised; whatever
+        ends the read early gives its bytes back."""
+        if not self.fits(declared):
+            drop()
+            raise UpstreamTooLarge(self.max_bytes, status)
+        read: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in chunks:
+                if not self.take(len(chunk)):
+                    drop()
+                    raise UpstreamTooLarge(self.max_bytes, status)
+                size += len(chunk)
+                read.append(chunk)
+        except BaseException:
+            self.give_back(size)
+            raise
+        return b"".join(read)
+
+
 @dataclass(frozen=True, slots=True)
 class RawAnswer:
     status: int
@@ -36,18 +89,20 @@ class RawAnswer:
 
 
 class UpstreamHttp(Protocol):
-    async def get(self, target: str, headers: Mapping[str, str]) -> RawAnswer:
+    max_bytes: int  # the bytes one request's calls may read in all (FLASHBACK_MAX_UPSTREAM_BYTES)
+
+    async def get(self, target: str, headers: Mapping[str, str], budget: ByteBudget) -> RawAnswer:
         """``target`` is the path and query; ``UpstreamTimeout`` or ``UpstreamUnreachable`` when no
-        answer came (the caller bounds the time); ``UpstreamTooLarge`` when the body passes the
-        cap, which is known before it is read when it declares its length, else while reading:
-        what was read is dropped and the connection closed rather than drained."""
+        answer came (the caller bounds the time); ``UpstreamTooLarge`` when the body passes what
+        is left of ``budget``, which is known before it is read when it declares its length, else
+        while reading: what was read is dropped and the connection closed rather than drained."""
         ...
 
     async def close(self) -> None: ...
 
 
-def _declared_over(length: str | None, max_bytes: int) -> bool:
-    return length is not None and length.isdigit() and int(length) > max_bytes
+def _kept() -> None:
+    """Nothing to close by hand (httpx closes a stream left unread)."""
 
 
 class HttpxUpstream:
@@ -55,26 +110,21 @@ class HttpxUpstream:
         self.client = client
         self.max_bytes = max_bytes
 
-    async def get(self, target: str, headers: Mapping[str, str]) -> RawAnswer:
+    async def get(self, target: str, headers: Mapping[str, str], budget: ByteBudget) -> RawAnswer:
         try:
             async with self.client.stream("GET", target, headers=dict(headers)) as response:
                 found = response.headers
-                if _declared_over(found.get("content-length"), self.max_bytes):
-                    raise UpstreamTooLarge(self.max_bytes, response.status_code)
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise UpstreamTooLarge(self.max_bytes, response.status_code)
-                    chunks.append(chunk)
+                # Leaving the stream unread closes its connection: httpx does not drain it.
+                body = await budget.read(
+                    response.aiter_bytes(), response.status_code, found.get("content-length"), _kept
+                )
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout() from exc
         except httpx.HTTPError as exc:
             raise UpstreamUnreachable() from exc
         return RawAnswer(
             response.status_code,
-            b"".join(chunks),
+            body,
             found.get("cache-control"),
             found.get("age"),
             found.get("retry-after"),
@@ -109,24 +159,18 @@ class AiohttpUpstream:
             )
         return self._session
 
-    async def get(self, target: str, headers: Mapping[str, str]) -> RawAnswer:
+    async def get(self, target: str, headers: Mapping[str, str], budget: ByteBudget) -> RawAnswer:
         try:
             async with self._open().get(
                 self.base_url + target, headers=dict(headers), allow_redirects=False
             ) as response:
                 found = response.headers
-                if _declared_over(found.get("Content-Length"), self.max_bytes):
-                    response.close()  # the connection goes, rather than back to the pool undrained
-                    raise UpstreamTooLarge(self.max_bytes, response.status)
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.content.iter_chunked(_CHUNK):
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        response.close()
-                        raise UpstreamTooLarge(self.max_bytes, response.status)
-                    chunks.append(chunk)
-                body = b"".join(chunks)
+                body = await budget.read(
+                    response.content.iter_chunked(_CHUNK),
+                    response.status,
+                    found.get("Content-Length"),
+                    response.close,
+                )
                 return RawAnswer(
                     response.status,
                     body,

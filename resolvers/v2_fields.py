@@ -22,7 +22,7 @@ async def time_series(
     if batchable is not None:
         return await loaders.entity_series.load(batchable)
     payload: SeriesPayload = await loaders.upstream.load(
-        requests.time_series(domain, selection, filters), series_parser(domain)
+        requests.time_series(domain, selection, filters), series_parser(domain, selection)
     )
     return payload
 
@@ -37,6 +37,6 @@ async def breakdown(
 ) -> BreakdownPayload:
     request = requests.breakdown(dimension, selection, filters, page, series)
     payload: BreakdownPayload = await context.require_loaders().upstream.load(
-        request, breakdown_parser(dimension, series)
+        request, breakdown_parser(dimension, series, selection, page.limit)
     )
     return payload

@@ -20,7 +20,7 @@ import msgspec
 
 from resolvers import resources
 from resolvers.errors import MalformedBody
-from resolvers.requests import OPTIONAL_USER_TOTALS, Dimension
+from resolvers.requests import OPTIONAL_USER_TOTALS, Dimension, Selection
 from resolvers.resources import Domain, Metric
 from resolvers.values import LONG_MAX, LONG_MIN, Number, one_of
 
@@ -201,8 +201,16 @@ def _series_decoder(metrics: tuple[Metric, ...]) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(envelope)
 
 
-def parse_series(body: bytes, metrics: tuple[Metric, ...]) -> SeriesPayload:
+def _check_length(points: int, most: int, where: str) -> None:
+    if points > most:
+        raise MalformedBody(f"{where} has {points:,} points; the window asked holds at most {most:,}")
+
+
+def parse_series(
+    body: bytes, metrics: tuple[Metric, ...], most_points: int = resources.MAX_POINTS + 1
+) -> SeriesPayload:
     wire = _decode(_series_decoder(metrics), body)
+    _check_length(len(wire.series), most_points, "series")
     s = wire.summary
     return SeriesPayload(
         _meta(wire.meta),
@@ -211,8 +219,13 @@ def parse_series(body: bytes, metrics: tuple[Metric, ...]) -> SeriesPayload:
     )
 
 
-def series_parser(domain: Domain) -> Callable[[bytes], SeriesPayload]:
-    return functools.partial(parse_series, metrics=tuple(domain.metrics))
+def series_parser(domain: Domain, selection: Selection) -> Callable[[bytes], SeriesPayload]:
+    """The parser of the series ``selection`` asks for: no longer than its window holds."""
+    return functools.partial(
+        parse_series,
+        metrics=tuple(domain.metrics),
+        most_points=resources.most_points(selection.window, selection.bucket_size),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,16 +292,22 @@ def _breakdown_decoder(
     return msgspec.json.Decoder(envelope)
 
 
-def breakdown_parser(dimension: Dimension, series: bool) -> Callable[[bytes], BreakdownPayload]:
+def breakdown_parser(
+    dimension: Dimension, series: bool, selection: Selection, limit: int
+) -> Callable[[bytes], BreakdownPayload]:
     """The parser of one breakdown resource: the domain's entity metrics plus the dimension's extras.
 
-    With ``series`` every entity must carry its series: the upstream was asked for them."""
+    With ``series`` every entity must carry its series: the upstream was asked for them. A page of
+    more than ``limit`` entities, or a series longer than the window holds, is refused: the values
+    estimate counts on both (gql.cost), so an upstream cannot make an answer larger than it."""
     return functools.partial(
         parse_breakdown,
         metrics=tuple(resources.domain(dimension.domain).entity_metrics),
         extra_totals=tuple(dimension.extra_totals),
         fields=tuple(dimension.fields),
         series=series,
+        most_entities=limit,
+        most_points=resources.most_points(selection.window, selection.bucket_size),
     )
 
 
@@ -298,14 +317,22 @@ def parse_breakdown(
     extra_totals: tuple[Metric, ...] = (),
     fields: tuple[str, ...] = (),
     series: bool = False,
+    most_entities: int = resources.LIMIT_MAX,
+    most_points: int = resources.MAX_POINTS + 1,
 ) -> BreakdownPayload:
     wire = _decode(_breakdown_decoder(metrics, extra_totals, fields), body)
+    if len(wire.entities) > most_entities:
+        raise MalformedBody(
+            f"entities has {len(wire.entities):,} items; the page asked holds at most {most_entities:,}"
+        )
     names = ("ts", *(m.name for m in metrics))
     totals_names = [m.name for m in (*metrics, *extra_totals)]
     entities = []
     for index, raw in enumerate(wire.entities):
         if raw.series is None and series:
             raise MalformedBody(f"entities[{index}] has no series")
+        if raw.series is not None:
+            _check_length(len(raw.series), most_points, f"entities[{index}].series")
         totals: dict[str, Number | None] = {name: getattr(raw.totals, name) for name in totals_names}
         for optional in OPTIONAL_USER_TOTALS:
             value = getattr(raw.totals, optional)

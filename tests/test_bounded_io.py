@@ -167,6 +167,51 @@ def test_an_upstream_body_past_the_cap_fails_its_fields_and_the_connection_is_dr
     assert upstream.sent < 32 << 20, upstream.sent  # far from the 128 MB it would have sent
 
 
+def test_the_calls_of_one_request_share_the_byte_cap(backend_app: Starlette) -> None:
+    """Every body fits the cap alone; a request of many calls does not get the cap once per call:
+    the calls that would pass the request's total fail with UPSTREAM_ERROR, the rest answer."""
+    windows = ["LAST_24H", "LAST_7D", "LAST_30D", "LAST_90D"]
+    query = (
+        "{ "
+        + " ".join(
+            f"w{i}: stats(window: {w}, bucketSize: HOUR_1) {{ ai {{ timeSeries {{ columns {{ ts tokensIn }} }} }} }}"
+            for i, w in enumerate(windows)
+        )
+        + " }"
+    )
+    whole = Gateway(
+        create_app(GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend_app))
+    )
+    try:
+        calls = whole.query(query).upstream["calls"]
+    finally:
+        whole.close()
+
+    async def sizes_of() -> list[int]:
+        transport = httpx.ASGITransport(app=backend_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://backend") as backend:
+            answers = [
+                await backend.get(f"{c['path']}?{c['query']}", headers={"Authorization": "Bearer demo"})
+                for c in calls
+            ]
+        return [len(a.content) for a in answers]
+
+    sizes = asyncio.run(sizes_of())
+    assert len(sizes) == len(windows)
+    cap = max(max(sizes) + 1, 65_536)
+    assert sum(sizes) > cap  # each fits alone, all do not
+    capped = GatewaySettings(response_cache=False, max_upstream_bytes=cap)
+    client = Gateway(create_app(capped, transport=httpx.ASGITransport(app=backend_app)))
+    try:
+        result = client.query(query)
+    finally:
+        client.close()
+    refused = [e for e in result.errors if e["extensions"]["code"] == "UPSTREAM_ERROR"]
+    assert refused and all("FLASHBACK_MAX_UPSTREAM_BYTES" in e["message"] for e in refused)
+    answered = [k for k in result.data if result.data[k] is not None and result.data[k]["ai"] is not None]
+    assert answered  # the calls within the total still answered
+
+
 # -- the server's own bounds -------------------------------------------------------------------
 
 

@@ -507,3 +507,62 @@ def test_counts_are_written_as_integers_and_fractions_as_they_came(
     counts += series["columns"]["requests"] + series["columns"]["tokensIn"]
     assert counts and all(type(value) is int for value in counts)
     assert series["series"][0]["latencyMs"] == series["columns"]["latencyMs"][0] == 12.5
+
+
+def _padded_page(body: Any) -> Any:
+    """The page as asked, with its entities repeated to three times its length."""
+    body["entities"] = body["entities"] * 3
+    return body
+
+
+def _padded_series(key: str) -> Callable[[Any], Any]:
+    """Every series of the answer, ``series`` or each entity's, two buckets longer."""
+
+    def pad(body: Any) -> Any:
+        holders = [body] if key == "series" else body["entities"]
+        for holder in holders:
+            holder["series"] = holder["series"] + holder["series"][:2]
+        return body
+
+    return pad
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field", "rewrite", "named"),
+    [
+        (
+            "/v2/stats/ai/breakdown/repos",
+            "stats(window: LAST_24H) { ai { breakdown(by: REPOS, limit: 3) { entities { entityId } } } }",
+            "stats.ai.breakdown",
+            _padded_page,
+            "entities",
+        ),
+        (
+            "/v2/stats/ai",
+            "stats(window: LAST_24H) { ai { timeSeries { columns { ts } } } }",
+            "stats.ai.timeSeries",
+            _padded_series("series"),
+            "series",
+        ),
+        (
+            "/v2/stats/ai/breakdown/repos",
+            "stats(window: LAST_7D) { ai { breakdown(by: REPOS, limit: 2) { entities { columns { ts } } } } }",
+            "stats.ai.breakdown",
+            _padded_series("entities"),
+            "series",
+        ),
+    ],
+    ids=["more entities than the limit", "a longer series than the window", "longer entity series"],
+)
+def test_an_answer_larger_than_what_was_asked_is_refused_not_counted_on(
+    rewriting: tuple[RewritingTransport, Gateway],
+    path: str,
+    query: str,
+    field: str,
+    rewrite: Callable[[Any], Any],
+    named: str,
+) -> None:
+    """The values budget trusts a page to hold at most its ``limit`` and a series its window's
+    buckets; an upstream that sends more is out of contract, and only the field that asked fails."""
+    messages = _only_field_fails(rewriting, path, f"{{ {SIBLING} {query} }}", field, rewrite, named)
+    assert all("at most" in m for m in messages), messages
