@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = (ROOT / "gql" / "reference_query.graphql").read_text()
 
 
-def _bomb(levels: int, copies: int) -> str:
+def bomb(levels: int, copies: int) -> str:
+    """Fragments each spreading the next ``copies`` times: exponential if walked once per path."""
     parts = ["query Bomb { stats(window: LAST_7D) { ...F0 } }"]
     for i in range(levels):
         parts.append(f"fragment F{i} on Stats {{ " + " ".join([f"...F{i + 1}"] * copies) + " }")
@@ -54,8 +55,8 @@ def _nested(depth: int) -> object:
 
 
 ABUSIVE_BODIES = [
-    {"query": _bomb(22, 2)},
-    {"query": _bomb(30, 4)},
+    {"query": bomb(22, 2)},
+    {"query": bomb(30, 4)},
     {"query": "{ " + "a " * 2_500 + "}"},
     {"query": "{ stats(window: LAST_7D) { " + "window " * 4_000 + "} }"},
     {"query": "{ __typename }", "variables": {"v": _nested(300)}},

@@ -41,12 +41,12 @@ class Limits:
     """Defaults: see docs/protection.md for the measurements behind each."""
 
     max_body_bytes: int = 262_144
-    max_tokens: int = 2_000
+    max_tokens: int = 1_000
     max_depth: int = 14
     max_aliases: int = 60
     max_root_fields: int = 12
     max_directives: int = 50
-    max_fields: int = 800
+    max_fields: int = 600
     max_representations: int = 500
 
 

@@ -25,6 +25,7 @@ from resolvers.upstream_http import DEFAULT_MAX_BYTES as DEFAULT_MAX_UPSTREAM_BY
 
 DEMO_TOKEN = "demo"
 _SERVER = ServerBounds()
+_LIMITS = Limits()  # the limits' defaults, measured in docs/protection.md
 
 
 def _env(name: str, about: str, **bounds: Any) -> Any:
@@ -154,32 +155,46 @@ class GatewaySettings(BaseModel):
         le=100_000_000,
     )
     max_body_bytes: int = _env(
-        "FLASHBACK_MAX_BODY_BYTES", "Largest request body.", default=262_144, ge=1_024, le=100_000_000
+        "FLASHBACK_MAX_BODY_BYTES",
+        "Largest request body.",
+        default=_LIMITS.max_body_bytes,
+        ge=1_024,
+        le=100_000_000,
     )
     max_tokens: int = _env(
-        "FLASHBACK_MAX_TOKENS", "Most tokens in a document.", default=2_000, ge=10, le=1_000_000
+        "FLASHBACK_MAX_TOKENS", "Most tokens in a document.", default=_LIMITS.max_tokens, ge=10, le=1_000_000
     )
-    max_depth: int = _env("FLASHBACK_MAX_DEPTH", "Deepest nesting of fields.", default=14, ge=1, le=1_000)
+    max_depth: int = _env(
+        "FLASHBACK_MAX_DEPTH", "Deepest nesting of fields.", default=_LIMITS.max_depth, ge=1, le=1_000
+    )
     max_aliases: int = _env(
-        "FLASHBACK_MAX_ALIASES", "Most aliases in a document.", default=60, ge=0, le=100_000
+        "FLASHBACK_MAX_ALIASES", "Most aliases in a document.", default=_LIMITS.max_aliases, ge=0, le=100_000
     )
     max_root_fields: int = _env(
-        "FLASHBACK_MAX_ROOT_FIELDS", "Most root fields in an operation.", default=12, ge=1, le=10_000
+        "FLASHBACK_MAX_ROOT_FIELDS",
+        "Most root fields in an operation.",
+        default=_LIMITS.max_root_fields,
+        ge=1,
+        le=10_000,
     )
     max_directives: int = _env(
-        "FLASHBACK_MAX_DIRECTIVES", "Most directives in a document.", default=50, ge=0, le=100_000
+        "FLASHBACK_MAX_DIRECTIVES",
+        "Most directives in a document.",
+        default=_LIMITS.max_directives,
+        ge=0,
+        le=100_000,
     )
     max_fields: int = _env(
         "FLASHBACK_MAX_FIELDS",
         "Most fields in an operation once its fragments are spread where they are used.",
-        default=800,
+        default=_LIMITS.max_fields,
         ge=1,
         le=1_000_000,
     )
     max_representations: int = _env(
         "FLASHBACK_MAX_REPRESENTATIONS",
         "Most representations in one _entities call.",
-        default=500,
+        default=_LIMITS.max_representations,
         ge=1,
         le=100_000,
     )
