@@ -13,7 +13,9 @@ connection, the orchestrator's probes included, is reset; and what the parser re
   none is idle, the new connection is answered only on ``/healthz`` and ``/readyz`` (every other
   path gets a 503 with ``Retry-After``), and past a reserve kept for those probes it gets a 503 at
   once, without a read;
-- every refusal is a JSON body with a stable ``extensions.code``, as everywhere else.
+- every refusal is a JSON body with a stable ``extensions.code``, as everywhere else;
+- ``GET /healthz`` is answered here, as soon as its request is read: no task, no middleware, no
+  queue behind the application's work, so liveness reports the process, not its load.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ import httptools
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-PROBE_PATHS = frozenset({b"/healthz", b"/readyz"})
+LIVENESS_PATH = b"/healthz"
+PROBE_PATHS = frozenset({LIVENESS_PATH, b"/readyz"})
+_LIVENESS_BODY = b'{"status":"ok"}'
 PROBE_RESERVE = 32  # connections past the cap still read, for the probes among them
 # File descriptors kept free of client connections: the upstream pool, the response cache's Redis,
 # log and metric files, the local backend's database.
@@ -71,6 +75,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self._target_bytes = 0
         self._header_bytes = 0
         self._reading = True  # a request is being read (or none has begun)
+        self._liveness = False  # the request being read is GET /healthz, answered here
         self.idle_since = time.monotonic()
 
     # -- connections ----------------------------------------------------------------------------
@@ -150,18 +155,43 @@ class GuardedProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        if self._probes_only and httptools.parse_url(self.url).path not in PROBE_PATHS:
+        path = httptools.parse_url(self.url).path
+        if self._probes_only and path not in PROBE_PATHS:
             self._refusal = _Refusal(
                 503, "SERVICE_UNAVAILABLE", "The server is at its connection limit; retry shortly."
             )
             raise ValueError("over the connection cap")
-        super().on_headers_complete()
+        self._liveness = path == LIVENESS_PATH and self.parser.get_method() == b"GET" and self._idle()
+        if not self._liveness:
+            super().on_headers_complete()
         self._arm(self.bounds.body_seconds)
+
+    def on_body(self, body: bytes) -> None:
+        if not self._liveness:
+            super().on_body(body)
 
     def on_message_complete(self) -> None:
         self._disarm()
         self._reading = False
+        if self._liveness:
+            self._liveness = False
+            self._answer_liveness()
+            return
         super().on_message_complete()
+
+    def _answer_liveness(self) -> None:
+        keep_alive = self.parser.get_http_version() == "1.1" and self.parser.should_keep_alive()
+        head = [
+            "HTTP/1.1 200 OK",
+            "content-type: application/json",
+            f"content-length: {len(_LIVENESS_BODY)}",
+            *([] if keep_alive else ["connection: close"]),
+        ]
+        self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode() + _LIVENESS_BODY)
+        if keep_alive:
+            self.on_response_complete()
+        else:
+            self.transport.close()
 
     def on_response_complete(self) -> None:
         self.idle_since = time.monotonic()

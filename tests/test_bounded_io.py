@@ -215,13 +215,25 @@ def test_the_calls_of_one_request_share_the_byte_cap(backend_app: Starlette) -> 
 # -- the server's own bounds -------------------------------------------------------------------
 
 
+APP_LIVENESS_CALLS: list[str] = []  # the requests for /healthz that reached the application
+
+
 @functools.cache
 def _ok_app() -> Starlette:
     async def ok(request: Request) -> Response:
         await request.body()
         return JSONResponse({"status": "ok"})
 
-    return Starlette(routes=[Route("/healthz", ok), Route("/graphql", ok, methods=["GET", "POST"])])
+    async def app_liveness(request: Request) -> Response:
+        APP_LIVENESS_CALLS.append(request.method)
+        return JSONResponse({"status": "from the app"})
+
+    return Starlette(
+        routes=[
+            Route("/healthz", app_liveness, methods=["GET", "HEAD"]),
+            Route("/graphql", ok, methods=["GET", "POST"]),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -255,6 +267,23 @@ def _exchange(port: int, data: bytes, wait: float = 3.0) -> bytes:
         while chunk := conn.recv(65_536):
             received += chunk
         return received
+
+
+def test_liveness_is_answered_by_the_server_not_queued_behind_the_application(guarded: int) -> None:
+    """GET /healthz never reaches the application (so no work of its own can delay it), keeps its
+    connection alive for the next probe, and closes it when asked; other methods go to the app."""
+    APP_LIVENESS_CALLS.clear()
+    probe = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    last = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    answers = _exchange(guarded, probe + probe + last).split(b"HTTP/1.1 ")[1:]
+    assert len(answers) == 3
+    for answer in answers:
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"200 OK") and body == b'{"status":"ok"}', answer
+    assert b"connection: close" in answers[-1].lower()
+    assert APP_LIVENESS_CALLS == []
+    head = _exchange(guarded, b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and APP_LIVENESS_CALLS == ["HEAD"]
 
 
 def test_trickled_headers_and_held_bodies_get_a_json_408_and_the_connection_closes(guarded: int) -> None:
