@@ -36,6 +36,9 @@ from gql.failures import RequestFailure
 _SATURATED = 1 << 40
 
 
+INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Defaults: see docs/protection.md for the measurements behind each."""
@@ -115,7 +118,11 @@ class _Measurer:
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 inner = self.selections(selection.selection_set)
-                depth, fields, top = max(depth, 1 + inner.depth), fields + 1 + inner.fields, top + 1
+                # Introspection nests as deep as a type's wrappers (15 levels in the standard
+                # query): bounded by graphql-core's introspection depth rule and by the fields
+                # limit, not by the depth limit meant for data.
+                below = 0 if selection.name.value in INTROSPECTION_ROOTS else inner.depth
+                depth, fields, top = max(depth, 1 + below), fields + 1 + inner.fields, top + 1
                 continue
             if isinstance(selection, InlineFragmentNode):
                 inner = self.selections(selection.selection_set)
