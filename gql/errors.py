@@ -1,7 +1,7 @@
 """The one boundary between the gateway's failures and the errors a GraphQL client reads.
 
 Every failure in ``resolvers.errors`` becomes an error with a stable ``extensions.code`` (and
-``extensions.http.status`` where the upstream answered, ``extensions.upstreamCode`` where it sent
+``extensions.upstreamStatus`` where the upstream answered, ``extensions.upstreamCode`` where it sent
 an ``error_code``) and a message that says what to do; the
 upstream's body reaches the client only as a 400's own message, bounded and scrubbed of
 credentials by the upstream client. Anything unexpected is a bug: it
@@ -103,7 +103,10 @@ def public_error(error: GraphQLError) -> GraphQLError:
         extensions: dict[str, object] = {"code": code}
         status = getattr(original, "status", None)
         if status is not None:
-            extensions["http"] = {"status": status}
+            # The upstream's status, named for what it is. Not under ``extensions.http``: federation
+            # routers (Apollo Gateway, Hive Gateway) read that as their own response's status, and
+            # a subgraph's partial answer would reach the client as a 4xx without its data.
+            extensions["upstreamStatus"] = status
         if isinstance(original, UpstreamStatus) and original.error_code is not None:
             # The upstream's own reason (CREDITS_NOT_ENABLED, BUCKET_SIZE_NOT_ALLOWED...), for a UI
             # that must tell reasons apart without parsing the message.

@@ -80,7 +80,7 @@ def test_upstream_400_keeps_its_message(gateway: Gateway) -> None:
     )
     assert result.codes() == {"stats.ai.timeSeries": "BAD_USER_INPUT"}
     error = result.errors[0]
-    assert error["extensions"]["http"] == {"status": 400}
+    assert error["extensions"]["upstreamStatus"] == 400
     assert "no-such-model" in error["message"] and "gpt" in error["message"]
 
 
@@ -90,7 +90,7 @@ def test_unknown_token_is_unauthenticated_and_never_echoed(gateway: Gateway) -> 
         "stats.storage.timeSeries": "UNAUTHENTICATED",
         "stats.credits.timeSeries": "UNAUTHENTICATED",
     }
-    assert all(e["extensions"]["http"] == {"status": 401} for e in result.errors)
+    assert all(e["extensions"]["upstreamStatus"] == 401 for e in result.errors)
     assert "s3cret" not in result.text
 
 
@@ -100,7 +100,7 @@ def test_scope_outside_the_token_is_forbidden(gateway: Gateway, other_org: Any) 
         {"id": other_org.workspaces[0].id},
     )
     assert result.codes() == {"stats.ai.timeSeries": "FORBIDDEN"}
-    assert result.errors[0]["extensions"]["http"] == {"status": 403}
+    assert result.errors[0]["extensions"]["upstreamStatus"] == 403
 
 
 def test_credits_off_is_bad_input_only_for_credits(gateway: Gateway) -> None:

@@ -80,4 +80,44 @@ def test_both_toolchains_compose_and_answer_the_federated_query(
             series = item["stats"]["ai"]["timeSeries"]
             assert series["summary"]["total"] == sum(series["columns"]["requests"]) == totals[item["id"]]
     assert output["answer"] == output["hive"]
+    assert output["statuses"] == {"answer": 200, "hive": 200}
     assert transport.calls <= 4, "per router, a hundred repos from one breakdown (and its size probe)"
+
+
+PARTIAL = """{
+  repos { id name stats(window: LAST_7D) { ai { timeSeries { summary { total } } } } }
+}"""
+
+
+def test_a_partial_answer_crosses_both_routers_as_200_with_its_data_and_codes(
+    node_tools: Path, subgraph: tuple[str, CountingTransport], org: Any, other_org: Any, tmp_path: Path
+) -> None:
+    """One repo of the page belongs to another organization: the upstream refuses its statistics
+    (403). Through Apollo Gateway and Hive Gateway the client still gets HTTP 200, every other
+    row's data, and the refused row's error with its code: nothing of ours reads as the router's
+    own status."""
+    mine = org.repos[:3]
+    foreign = other_org.repos[0]
+    catalog = {
+        "workspaces": [{"id": w.id, "name": w.name} for w in (*org.workspaces, *other_org.workspaces)],
+        "repos": [{"id": r.id, "name": r.name, "workspaceId": r.workspace_id} for r in (*mine, foreign)],
+    }
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+    (tmp_path / "query.graphql").write_text(PARTIAL)
+    output = node.run(
+        node_tools,
+        "supergraph.mjs",
+        subgraph[0],
+        str(ROOT / "schema.graphql"),
+        str(tmp_path / "catalog.json"),
+        str(tmp_path / "query.graphql"),
+        timeout=180,
+    )
+    assert output["statuses"] == {"answer": 200, "hive": 200}
+    for router in ("answer", "hive"):
+        rows = output[router]["data"]["repos"]
+        assert [r["id"] for r in rows] == [r.id for r in (*mine, foreign)]
+        assert all(r["stats"]["ai"]["timeSeries"]["summary"]["total"] >= 0 for r in rows[:3]), router
+        assert rows[3]["name"] == foreign.name and rows[3]["stats"]["ai"]["timeSeries"] is None
+        codes = {e.get("extensions", {}).get("code") for e in output[router]["errors"]}
+        assert "FORBIDDEN" in codes, (router, output[router]["errors"])

@@ -1,6 +1,6 @@
 // Composes our subgraph with a small catalog subgraph that owns Workspace and Repo, with Apollo's
 // composer and with The Guild's, serves the supergraphs through Apollo Gateway and Hive Gateway,
-// runs one federated query through each and prints both answers as JSON.
+// runs one federated query through each and prints both answers, with their HTTP statuses, as JSON.
 //
 // usage: node supergraph.mjs <stats subgraph URL> <stats SDL file> <catalog JSON file> <query file>
 import { readFileSync } from "node:fs";
@@ -70,12 +70,14 @@ if (composed.errors || guild.errors) {
   process.exit(1);
 }
 
-async function ask(url) {
+const statuses = {};
+async function ask(name, url) {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json" },
     body: JSON.stringify({ query: readFileSync(queryFile, "utf8") }),
   });
+  statuses[name] = response.status;
   return await response.json();
 }
 
@@ -85,9 +87,9 @@ const hive = createGatewayRuntime({ supergraph: guild.supergraphSdl, logging: fa
 const hiveServer = createServer(hive);
 await new Promise((resolve) => hiveServer.listen(0, "127.0.0.1", resolve));
 try {
-  const apollo = await ask(apolloUrl);
-  const hiveAnswer = await ask(`http://127.0.0.1:${hiveServer.address().port}/graphql`);
-  console.log(JSON.stringify({ answer: apollo, hive: hiveAnswer, hints: composed.hints.length }));
+  const apollo = await ask("answer", apolloUrl);
+  const hiveAnswer = await ask("hive", `http://127.0.0.1:${hiveServer.address().port}/graphql`);
+  console.log(JSON.stringify({ answer: apollo, hive: hiveAnswer, statuses, hints: composed.hints.length }));
 } finally {
   await apolloServer.stop();
   await new Promise((resolve) => hiveServer.close(resolve));
