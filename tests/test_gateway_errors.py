@@ -117,18 +117,18 @@ def test_credits_off_is_bad_input_only_for_credits(gateway: Gateway) -> None:
         (
             "{ stats(window: LAST_7D) { credits { timeSeries { summary { total } } } } }",
             "demo-other-org",
-            {"code": "BAD_USER_INPUT", "http": {"status": 400}, "upstreamCode": "CREDITS_NOT_ENABLED"},
+            {"code": "BAD_USER_INPUT", "upstreamStatus": 400, "upstreamCode": "CREDITS_NOT_ENABLED"},
         ),
         (
             '{ legacy { storage(startDate: "2026-01-01T00:00:00Z", endDate: "2026-11-01T00:00:00Z") { ts } } }',
             "demo",
-            {"code": "BAD_USER_INPUT", "http": {"status": 400}, "upstreamCode": "INVALID_PARAMETER"},
+            {"code": "BAD_USER_INPUT", "upstreamStatus": 400, "upstreamCode": "INVALID_PARAMETER"},
         ),
         (
             '{ stats(scope: WORKSPACE, id: "00000000-0000-0000-0000-000000000000", window: LAST_7D)'
             " { ai { timeSeries { summary { total } } } } }",
             "demo",
-            {"code": "FORBIDDEN", "http": {"status": 403}, "upstreamCode": "FORBIDDEN"},
+            {"code": "FORBIDDEN", "upstreamStatus": 403, "upstreamCode": "FORBIDDEN"},
         ),
     ],
 )
@@ -185,7 +185,7 @@ def test_each_upstream_fault_maps_to_its_code_and_costs_only_its_field(
     result = remote.query(STORAGE_AND_CREDITS)
     assert result.codes() == {"stats.credits.timeSeries": code}
     extensions = result.errors[0]["extensions"]
-    assert extensions.get("http") == (None if status is None else {"status": status})
+    assert extensions.get("upstreamStatus") == status and "http" not in extensions
     assert result.data["stats"]["credits"]["timeSeries"] is None
     assert result.data["stats"]["storage"]["timeSeries"]["summary"]["total"] > 0
     for leak in ("Traceback", "demo", "INJECTED", "127.0.0.1", 'File "'):
