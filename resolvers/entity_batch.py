@@ -7,23 +7,33 @@ other filters), this loader answers them so:
 
     N < MIN_ENTITIES   -> the entity's own scoped call
     otherwise          -> one page of the breakdown with series, of TOTAL_PER_ENTITY * N entities
-                          (at most the upstream's 500), the largest first; then a scoped call for
-                          each entity the page does not hold
+                          (at most the upstream's 500), the largest first; then, for the entities
+                          the page does not hold, whichever takes fewer calls: the rest of the
+                          breakdown, 500 at a time, or a scoped call for each
 
 ``TOTAL_PER_ENTITY`` bounds the waste: the page carries at most that many entities for each one
 asked for. Measured with ``bench/federation.py`` on the local backend, one scoped call costs about
 as much server time as ten entities' series in a breakdown, so at 10 the page is no slower than
-the N calls it replaces. Entities the page does not hold (no traffic in the window, ranked past
-the page, or not visible to the token) and every entity when the breakdown is refused with 403
-fall back to their scoped call, so both paths answer the same; when the page holds them all,
-which is the case for entities a listing of the busiest ones names, N entities cost one call. A
-series built from a breakdown entity gets the meta the scoped call would have had and the
+the N calls it replaces.
+
+A breakdown read to its end lists every entity with activity the caller may see (docs/backend.md:
+it lists the entities with at least one fact in the window; every bucket is present, zero-filled).
+An entity it does not list had none, and its own call would answer a series of zeros: that series
+is built here, without a call. So a catalog page of every repo, half of them idle, costs one call,
+and N entities never cost more than N calls (``N + 1`` only when none of them is in the first page
+and the breakdown is longer than ``10N + 500(N - 1)`` entities). The one difference from the
+entity's own call: an id the caller may not read, or that does not exist, gets zeros there too,
+where its own call would be refused (403, 404); ``FLASHBACK_ENTITY_BATCHING=never`` gives every
+entity its own call. When the breakdown is refused with 403, every entity falls back to its own
+call. A series built from a breakdown entity gets the meta the scoped call would have had and the
 summary the upstream documents (its domain's main metric), computed from the series.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
@@ -38,6 +48,7 @@ from resolvers.v2_payloads import (
     Meta,
     SeriesPayload,
     breakdown_parser,
+    point_type,
     series_parser,
 )
 
@@ -84,33 +95,88 @@ class EntitySeriesLoader:
         return payload
 
     async def _answer(self, group: list[EntitySeries]) -> dict[EntitySeries, SeriesPayload | BaseException]:
-        found: dict[str, Entity] = {}
-        window: Meta | None = None
+        page: _Page | None = None
         if self.mode == "always" or (self.mode == "auto" and len(group) >= MIN_ENTITIES):
             try:
-                found, window = await self._from_breakdown(group[0], len({r.entity_id for r in group}))
+                page = await self._from_breakdown(group[0], {r.entity_id for r in group})
             except UpstreamStatus as failure:
                 if failure.status != 403:
                     return dict.fromkeys(group, failure)
+        found = {} if page is None else page.entities
         missing = [request for request in group if request.entity_id not in found]
-        scoped = await settled([self._scoped(r) for r in missing])
-        answers: dict[EntitySeries, SeriesPayload | BaseException] = dict(zip(missing, scoped, strict=True))
+        answers: dict[EntitySeries, SeriesPayload | BaseException] = {}
+        if page is not None and page.complete:
+            # Every entity with activity visible to the caller is in the page: the others had none.
+            answers.update((request, _idle_series(request, page)) for request in missing)
+        else:
+            scoped = await settled([self._scoped(r) for r in missing])
+            answers.update(zip(missing, scoped, strict=True))
         for request in group:
             if request.entity_id in found:
-                assert window is not None
-                answers[request] = _series_of(request, found[request.entity_id], window)
+                assert page is not None
+                answers[request] = _series_of(request, found[request.entity_id], page.window)
         return answers
 
-    async def _from_breakdown(self, request: EntitySeries, wanted: int) -> tuple[dict[str, Entity], Meta]:
-        """The entities of the page sized for ``wanted`` entities, by id, and the page's window."""
-        payload = await self._whole(request, page_for(wanted), True)
+    async def _from_breakdown(self, request: EntitySeries, wanted: set[str]) -> _Page:
+        """The breakdown's entities that hold the ``wanted`` ones: the page sized for them, then,
+        if some are not in it and reading the rest of the breakdown takes fewer calls than asking
+        for them one by one, the rest of it; complete when no entity was left unread."""
+        first = await self._whole(request, page_for(len(wanted)), True)
+        page = _Page.of(first)
+        missing = len(wanted - page.entities.keys())
+        read = first.meta.offset + len(first.entities)
+        rest = range(read, first.meta.total_entities, PAGE)
+        if page.complete or not missing or len(rest) >= missing:
+            return page
+        more = await settled([self._whole(request, Page(PAGE, offset), True) for offset in rest])
+        if any(isinstance(answer, BaseException) for answer in more):
+            return page  # the entities still missing are asked for one by one
+        for answer in more:
+            page.entities.update(_Page.of(answer).entities)
+        page.complete = True
+        return page
+
+
+@dataclass(slots=True)
+class _Page:
+    """What a breakdown read for an entity batch: its entities with series, by id; the window of its
+    answer; whether it holds every entity of the breakdown (none was left past its page)."""
+
+    entities: dict[str, Entity]
+    window: Meta
+    complete: bool
+    ts: Sequence[int] | None  # the buckets' starts, from an entity's series (None when none has one)
+
+    @classmethod
+    def of(cls, payload: BreakdownPayload) -> _Page:
         entities = {e.id: e for e in payload.entities if e.columns is not None}
-        return entities, payload.meta.meta
+        read = payload.meta.offset + len(payload.entities)
+        complete = payload.meta.offset == 0 and read >= payload.meta.total_entities
+        ts = next((e.columns.ts for e in entities.values() if e.columns is not None), None)
+        return cls(entities, payload.meta.meta, complete, ts)
 
 
 def page_for(wanted: int) -> Page:
     """The breakdown page that answers ``wanted`` entities: ten per entity, at most one upstream page."""
     return Page(min(PAGE, TOTAL_PER_ENTITY * wanted), 0)
+
+
+def _idle_series(request: EntitySeries, page: _Page) -> SeriesPayload:
+    """The series of an entity a complete breakdown does not list: every bucket zero, as its own
+    call answers for an entity with no activity in the window (docs/backend.md: a breakdown lists
+    the entities with at least one fact; every bucket is present, zero-filled)."""
+    ts = page.ts
+    if ts is None:
+        window = page.window
+        size = resources.BUCKET_SIZES[
+            window.bucket_size or resources.DEFAULT_BUCKET_SIZES[str(window.window)]
+        ]
+        ts = range(window.start, window.end, size.seconds)
+    metrics = tuple(resources.domain(request.dimension.domain).entity_metrics)
+    point = point_type(metrics)
+    zeros = {m.name: 0.0 if m.fractional else 0 for m in metrics}
+    columns = Columns([point(ts=t, **zeros) for t in ts], ("ts", *(m.name for m in metrics)))
+    return _series_of(request, Entity(request.entity_id, None, {}, {}, columns), page.window)
 
 
 def _series_of(request: EntitySeries, entity: Entity, window_meta: Meta) -> SeriesPayload:

@@ -88,18 +88,62 @@ def test_a_bad_representation_costs_only_its_entity(gateway: Gateway, api: Api) 
     assert result.data["_entities"][1:] == [None, None]
 
 
-def test_missing_and_foreign_entities_fall_back_to_their_own_calls(
-    gateway: Gateway, per_entity: Gateway, api: Api, org: Any, other_org: Any
+def test_idle_entities_in_a_complete_page_are_answered_without_a_call_each(
+    gateway: Gateway, per_entity: Gateway, api: Api, org: Any
 ) -> None:
+    """The page holds every repo with activity (100 of 120 in 30 days): the 20 others had none, and
+    their series are the zeros their own calls answer, from the page's one call."""
     active = ids(api, "/v2/stats/ai/breakdown/repos")
-    quiet = next(r.id for r in org.repos if r.id not in active)
-    foreign = other_org.repos[0].id
-    variables = reps("Repo", [*active[:10], quiet, foreign])
+    quiet = [r.id for r in org.repos if r.id not in active]
+    assert quiet
+    variables = reps("Repo", [*active[:10], *quiet])
     batched = gateway.query(ENTITIES % REPO_AI, variables)
-    assert batched.codes() == {"_entities.11.stats.ai.timeSeries": "FORBIDDEN"}
-    assert sorted(batched.paths) == ["/v2/stats/ai", "/v2/stats/ai", "/v2/stats/ai/breakdown/repos"]
+    assert not batched.errors
+    assert batched.paths == ["/v2/stats/ai/breakdown/repos"]
     assert batched.data == per_entity.query(ENTITIES % REPO_AI, variables).data
     assert sum(batched.data["_entities"][10]["stats"]["ai"]["timeSeries"]["columns"]["requests"]) == 0
+
+
+@pytest.mark.parametrize("window", ["LAST_24H", "LAST_7D", "LAST_30D"])
+def test_a_catalog_page_of_every_repo_answers_every_row_within_the_call_budget(
+    gateway: Gateway, per_entity: Gateway, org: Any, window: str
+) -> None:
+    """Every repo of the organization (120, half of them idle in 24 hours), as a catalog page
+    sends them: no row is cut by the call budget, and each equals its own call's answer."""
+    selection = REPO_AI.replace("LAST_30D", window)
+    variables = reps("Repo", [r.id for r in org.repos])
+    batched = gateway.query(ENTITIES % selection, variables)
+    assert not batched.errors, batched.errors[:2]
+    assert batched.paths == ["/v2/stats/ai/breakdown/repos"]
+    assert batched.data == per_entity.query(ENTITIES % selection, variables).data
+
+
+def test_the_rest_of_the_breakdown_is_read_when_that_takes_fewer_calls(
+    gateway: Gateway, per_entity: Gateway, api: Api, org: Any
+) -> None:
+    """Five repos get a page of 50 of the 100 with activity: three idle ones are not in it. Reading
+    the other page (one call) costs less than three calls of their own, and proves them idle."""
+    active = ids(api, "/v2/stats/ai/breakdown/repos")
+    quiet = [r.id for r in org.repos if r.id not in active]
+    variables = reps("Repo", [*active[:2], *quiet[:3]])
+    batched = gateway.query(ENTITIES % REPO_AI, variables)
+    assert not batched.errors
+    assert batched.paths == ["/v2/stats/ai/breakdown/repos"] * 2
+    assert batched.data == per_entity.query(ENTITIES % REPO_AI, variables).data
+
+
+def test_an_entity_past_an_incomplete_page_gets_its_own_call_and_its_refusal(
+    gateway: Gateway, per_entity: Gateway, api: Api, other_org: Any
+) -> None:
+    """Where asking for the missing entities one by one is cheaper than reading the rest of the
+    breakdown, they are: a repo of another organization then gets its own 403, as from REST."""
+    active = ids(api, "/v2/stats/ai/breakdown/repos")
+    foreign = other_org.repos[0].id
+    variables = reps("Repo", [active[0], foreign])
+    batched = gateway.query(ENTITIES % REPO_AI, variables)
+    assert batched.codes() == {"_entities.1.stats.ai.timeSeries": "FORBIDDEN"}
+    assert sorted(batched.paths) == ["/v2/stats/ai", "/v2/stats/ai/breakdown/repos"]
+    assert batched.data == per_entity.query(ENTITIES % REPO_AI, variables).data
 
 
 def test_a_refused_breakdown_falls_back_to_per_entity_calls(gateway: Gateway, api: Api, org: Any) -> None:

@@ -8,6 +8,7 @@ sizes at once; batching must give exactly the per-entity answer.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import httpx
 import pytest
@@ -215,6 +216,17 @@ def test_shuffled_types_windows_and_bucket_sizes_give_the_per_entity_answer(
     }
 
 
+def _columns(entity: dict[str, Any]) -> list[list[float]]:
+    """Every metric column under an entity's series (``ts`` left out)."""
+    found: list[list[float]] = []
+    for key, value in entity.items():
+        if key == "columns":
+            found += [column for name, column in value.items() if name != "ts"]
+        elif isinstance(value, dict):
+            found += _columns(value)
+    return found
+
+
 def test_batching_always_gives_the_per_entity_answer(
     backend_app: Starlette, per_entity: Gateway, api: Api
 ) -> None:
@@ -226,15 +238,49 @@ def test_batching_always_gives_the_per_entity_answer(
     )
     try:
         reps = [{"__typename": "Model", "id": i} for i in _ids(api, "/v2/stats/ai/breakdown/models", 3)]
-        reps.append({"__typename": "Model", "id": "no-such-model"})
         query = ENTITIES % MIXED["Model"]
         batched = always.query(query, {"reps": reps})
         reference = per_entity.query(query, {"reps": reps})
         assert batched.data == reference.data
         assert batched.codes() == reference.codes()
         assert "/v2/stats/ai/breakdown/models" in batched.paths
+        # A model the complete page does not list had no activity visible to the caller: zeros,
+        # where its own call would say NOT_FOUND (docs/gateway.md, federation).
+        unknown = always.query(query, {"reps": [*reps, {"__typename": "Model", "id": "no-such-model"}]})
+        assert not unknown.errors and unknown.data["_entities"][:3] == batched.data["_entities"]
+        assert all(not any(column) for column in _columns(unknown.data["_entities"][3]))
         alone = always.query(query, {"reps": reps[:1]})  # a batch of one is a page too
         assert alone.data == per_entity.query(query, {"reps": reps[:1]}).data and not alone.errors
         assert "/v2/stats/ai/breakdown/models" in alone.paths
     finally:
         always.close()
+
+
+@pytest.mark.parametrize("count", [2, 3, 5])
+@pytest.mark.parametrize(
+    ("type_name", "field", "domains", "arguments", "path"),
+    FIELDS,
+    ids=[f"{t}.{f}:{d[0]}" for t, f, d, _, _ in FIELDS],
+)
+def test_entities_never_cost_more_calls_than_there_are_entities(
+    gateway: Gateway,
+    per_entity: Gateway,
+    api: Api,
+    type_name: str,
+    field: str,
+    domains: tuple[str, ...],
+    arguments: str,
+    path: str,
+    count: int,
+) -> None:
+    """The entities ranked last of every type (past a page sized for them, where the breakdown is
+    longer than that), each domain's series: calls(N) <= N, and the per-entity answer."""
+    listed = _ids(api, path, 500)
+    variables = {"reps": [{"__typename": type_name, "id": i} for i in listed[-count:]]}
+    series = {d: DOMAIN_SELECTIONS[d].split(" breakdown(")[0] for d in domains}
+    inner = " ".join(f"{d} {{ {series[d]} }}" for d in domains) if field == "stats" else series[domains[0]]
+    query = ENTITIES % f"... on {type_name} {{ id {field}(window: LAST_30D) {{ {inner} }} }}"
+    batched = gateway.query(query, variables)
+    assert batched.upstream["count"] <= count * len(domains), batched.paths  # N calls per domain at most
+    assert batched.data == per_entity.query(query, variables).data
+    assert batched.codes() == per_entity.query(query, variables).codes()

@@ -90,13 +90,23 @@ PARTIAL = """{
 
 
 def test_a_partial_answer_crosses_both_routers_as_200_with_its_data_and_codes(
-    node_tools: Path, subgraph: tuple[str, CountingTransport], org: Any, other_org: Any, tmp_path: Path
+    node_tools: Path,
+    subgraph: tuple[str, CountingTransport],
+    api: Api,
+    org: Any,
+    other_org: Any,
+    tmp_path: Path,
 ) -> None:
     """One repo of the page belongs to another organization: the upstream refuses its statistics
-    (403). Through Apollo Gateway and Hive Gateway the client still gets HTTP 200, every other
+    (403; the three others are the busiest, so the page holds them and the foreign one gets its own
+    call). Through Apollo Gateway and Hive Gateway the client still gets HTTP 200, every other
     row's data, and the refused row's error with its code: nothing of ours reads as the router's
     own status."""
-    mine = org.repos[:3]
+    busiest = [
+        e["entityId"]
+        for e in api.ok("/v2/stats/ai/breakdown/repos", scope="org", window="7d", limit=3)["entities"]
+    ]
+    mine = [next(r for r in org.repos if r.id == repo) for repo in busiest]
     foreign = other_org.repos[0]
     catalog = {
         "workspaces": [{"id": w.id, "name": w.name} for w in (*org.workspaces, *other_org.workspaces)],
