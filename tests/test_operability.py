@@ -275,3 +275,50 @@ def test_readyz_closes_a_half_open_breaker_once_the_upstream_is_back(backend_app
     answers = asyncio.run(run())
     assert answers[0][0] == 503 and answers[0][1]["breaker"] == "open"
     assert answers[1] == (200, {"status": "ready", "upstream": "up", "breaker": "closed"})
+
+
+class Outage(httpx.AsyncBaseTransport):
+    """The local backend behind a switch: while ``down``, every connection is refused."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.down = False
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+def test_a_replica_out_of_rotation_comes_back_on_probes_alone(backend_app: Starlette) -> None:
+    """An orchestrator's sequence over real HTTP: traffic while the upstream goes down opens the
+    breaker and readiness drops the replica; then only probes arrive, every 200 ms, while the
+    upstream is down and after it is back. Readiness returns without any request reaching it,
+    within the cool-down and the probe cache (5 s), and the next query is answered."""
+    from gql.app import create_app
+    from gql.settings import GatewaySettings
+    from tests.servers import serve
+
+    outage = Outage(backend_app)
+    settings = GatewaySettings(response_cache=False, breaker_threshold=2, breaker_cool_down=1.0)
+    query = {"query": "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"}
+    headers = {"Authorization": "Bearer demo"}
+    with serve(create_app(settings, transport=outage)) as url:
+        assert httpx.get(f"{url}/readyz").status_code == 200
+        outage.down = True
+        for _ in range(3):
+            httpx.post(f"{url}/graphql", json=query, headers=headers)
+        probes = []
+        for _ in range(5):
+            time.sleep(0.2)
+            probes.append(httpx.get(f"{url}/readyz").status_code)
+        assert set(probes) == {503}
+        outage.down = False
+        back_at = time.monotonic()
+        while httpx.get(f"{url}/readyz").status_code != 200:
+            assert time.monotonic() - back_at < settings.breaker_cool_down + 5 + 2, "never came back"
+            time.sleep(0.2)
+        answer = httpx.post(f"{url}/graphql", json=query, headers=headers).json()
+    assert "errors" not in answer and answer["data"]["stats"]["ai"]["timeSeries"]["summary"]["total"] >= 0
