@@ -199,7 +199,7 @@ def create_app(
         lifespan=lifespan,
         middleware=[
             Middleware(RequestIdMiddleware),
-            cors(settings.allowed_origins()),
+            cors(settings.allowed_origins(), settings.allowed_headers()),
             # JSON and GraphiQL's files in brotli, zstd or gzip, as the client accepts: the reference
             # dashboard's 214 KB and GraphiQL's 3.5 MB script shrink several times over (docs/gateway.md).
             *compression(),

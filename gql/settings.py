@@ -16,6 +16,7 @@ from typing import Any, Literal, get_args, get_origin
 import annotated_types
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gql.cors import DEFAULT_ALLOWED_HEADERS
 from gql.graphiql import default_folder
 from gql.limits import Limits
 from gql.server_guard import ServerBounds, connection_cap
@@ -101,6 +102,11 @@ class GatewaySettings(BaseModel):
         "Origins a browser app may call from, comma-separated, or *; empty: none. Unset: * on the local"
         " backend (demo data), none otherwise.",
         default=None,
+    )
+    cors_headers: str = _env(
+        "FLASHBACK_CORS_HEADERS",
+        "Request headers a browser app may send cross-origin, comma-separated (replaces the list).",
+        default=", ".join(DEFAULT_ALLOWED_HEADERS),
     )
     apq: bool = _env("FLASHBACK_APQ", "Accept Apollo's automatic persisted queries.", default=True)
     apq_cache_size: int = _env(
@@ -342,6 +348,10 @@ class GatewaySettings(BaseModel):
         if self.cors_origins is None:
             return ["*"] if self.api_url is None else []
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    def allowed_headers(self) -> list[str]:
+        """The request headers a cross-origin caller may send (CORS-safelisted ones always)."""
+        return [header.strip() for header in self.cors_headers.split(",") if header.strip()]
 
     def authorization(self, header: str | None) -> str | None:
         """The Authorization to send upstream: the caller's, else the service or demo token."""
