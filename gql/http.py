@@ -25,7 +25,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gql import cost, metrics
-from gql.answers import AnswerCache, answer_target
+from gql.answers import AnswerCache, answer_target, freshness
+from gql.conditional import cache_headers, not_modified
 from gql.documents import DocumentCache, PreparedDocument, check_variables, operation_of
 from gql.execution import execute_prepared, runs_directly
 from gql.failures import RequestFailure
@@ -251,7 +252,7 @@ class GraphQLEndpoint:
         )
         if outcome.get("page"):
             return response
-        executed = response.status_code == 200 and "answered" in outcome
+        executed = response.status_code in (200, 304) and "answered" in outcome
         metrics.record_request(
             outcome.get("operation"), executed, seconds, codes, calls, lookups, outcome.get("answer")
         )
@@ -297,6 +298,7 @@ class GraphQLEndpoint:
         graphql_request = await read_request(request, self.documents.limits.max_body_bytes)
         resolved = self.persisted.resolve(graphql_request.query, graphql_request.extensions)
         prepared = self.documents.prepare(resolved.text, resolved.key)
+        self.persisted.keep(resolved)
         operation = operation_of(prepared, graphql_request.operation_name)
         outcome["operation"] = operation.name.value if operation.name else None
         name_operation(outcome["span"], operation.operation.value, outcome["operation"], prepared.key)
@@ -333,7 +335,7 @@ class GraphQLEndpoint:
             outcome["answer"] = "miss" if kept is None else "hit"
             if kept is not None:
                 outcome["answered"] = True
-                return Response(kept.body, status_code=200, media_type=f"{media_type}; charset=utf-8")
+                return self._plain(request, kept.body, kept.seconds, media_type)
         plan = None
         if self.plans is not None:
             plan = self.plans.get(
@@ -376,12 +378,25 @@ class GraphQLEndpoint:
         outcome["calls"] = context.log.calls
         outcome["lookups"] = context.log.lookups
         outcome["codes"] = [str((e.extensions or {}).get("code")) for e in result.errors or ()]
-        if kept_as is not None and list(body) == ["data"]:
-            assert self.answers is not None
+        if list(body) == ["data"] and (kept_as is not None or request.method == "GET"):
             encoded = orjson.dumps(body)
-            await self.answers.keep(*kept_as, encoded, context.log.lookups)
+            if kept_as is not None:
+                assert self.answers is not None
+                await self.answers.keep(*kept_as, encoded, context.log.lookups)
+            return self._plain(request, encoded, freshness(context.log.lookups), media_type)
+        headers = cache_headers(None, 0) if request.method == "GET" else None
+        return respond(body, 200, media_type, headers)
+
+    @staticmethod
+    def _plain(request: Request, encoded: bytes, seconds: float, media_type: str) -> Response:
+        """A plain answer (data only); to a GET, cacheable for ``seconds`` and revalidated by ETag."""
+        if request.method != "GET":
             return Response(encoded, status_code=200, media_type=f"{media_type}; charset=utf-8")
-        return respond(body, 200, media_type)
+        headers = cache_headers(encoded, seconds)
+        unchanged = not_modified(request, headers)
+        if unchanged is not None:
+            return unchanged
+        return Response(encoded, status_code=200, media_type=f"{media_type}; charset=utf-8", headers=headers)
 
     def _answer_key(
         self,

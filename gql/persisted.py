@@ -41,10 +41,12 @@ def load_manifest(path: Path) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    """The query text to run, and its key when the client named it by hash."""
+    """The query text to run, and its key when the client named it by hash; ``register``: a text
+    sent with its hash, to keep once it has validated (``PersistedQueries.keep``)."""
 
     text: str
     key: str
+    register: bool = False
 
 
 class PersistedQueries:
@@ -91,9 +93,13 @@ class PersistedQueries:
         if key != digest and digest not in self.trusted:
             raise RequestFailure.request("BAD_REQUEST", "provided sha does not match query")
         self._check_trusted(key)
-        if self.apq:
-            self._remember(key, query)
-        return Resolved(query, key)
+        return Resolved(query, key, register=self.apq)
+
+    def keep(self, resolved: Resolved) -> None:
+        """Remember a document sent with its hash, once it has parsed and validated: a hash never
+        stands for a document that can only be refused."""
+        if resolved.register:
+            self._remember(resolved.key, resolved.text)
 
     def _check_trusted(self, key: str) -> None:
         if self.only_trusted and key not in self.trusted_texts:

@@ -157,7 +157,7 @@ def test_the_automatic_store_is_bounded_in_bytes_too() -> None:
     store = PersistedQueries(max_entries=100, max_bytes=60)
     queries = [f"{{ a{n}: stats(window: LAST_24H) {{ window }} }}" for n in range(3)]  # 42 bytes each
     for query in queries:
-        store.resolve(query, {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}})
+        store.keep(store.resolve(query, {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}}))
     assert (
         store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": sha256(queries[2])}}).text
         == queries[2]
@@ -166,7 +166,7 @@ def test_the_automatic_store_is_bounded_in_bytes_too() -> None:
         with pytest.raises(Exception, match="PersistedQueryNotFound"):
             store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": sha256(old)}})
     too_big = "{ " + "x " * 100 + "}"
-    store.resolve(too_big, {"persistedQuery": {"version": 1, "sha256Hash": sha256(too_big)}})
+    store.keep(store.resolve(too_big, {"persistedQuery": {"version": 1, "sha256Hash": sha256(too_big)}}))
     with pytest.raises(Exception, match="PersistedQueryNotFound"):
         store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": sha256(too_big)}})
 
@@ -225,10 +225,10 @@ def test_a_document_of_exactly_the_byte_bound_is_kept_and_older_ones_make_room()
     first, second = "{ a: __typename }", "{ b: __typename }"  # 17 bytes each
     store = PersistedQueries(max_entries=10, max_bytes=len(first) * 2)
     for query in (first, second):
-        store.resolve(query, {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}})
+        store.keep(store.resolve(query, {"persistedQuery": {"version": 1, "sha256Hash": sha256(query)}}))
     assert store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": sha256(first)}}).text == first
     third = "{ c: __typename }"
-    store.resolve(third, {"persistedQuery": {"version": 1, "sha256Hash": sha256(third)}})
+    store.keep(store.resolve(third, {"persistedQuery": {"version": 1, "sha256Hash": sha256(third)}}))
     kept = []
     for query in (first, second, third):
         with contextlib.suppress(RequestFailure):  # not kept
@@ -254,7 +254,7 @@ def test_a_document_off_the_trusted_list_is_told_to_send_one_by_id() -> None:
 
     store = PersistedQueries(trusted={"dashboard": REFERENCE_QUERY}, only_trusted=True)
     with pytest.raises(RequestFailure) as refused:
-        store.resolve(SMALL, None)
+        store.keep(store.resolve(SMALL, None))
     assert refused.value.code == "PERSISTED_QUERY_NOT_IN_LIST"
     assert str(refused.value) == (
         "This gateway runs only its trusted documents; send one of them by id"
@@ -288,7 +288,7 @@ def test_the_store_counts_the_bytes_it_drops() -> None:
     texts = [f"{{ {name}: __typename }}" for name in ("a", "b", "c", "d")]  # 17 bytes each
     store = PersistedQueries(max_entries=10, max_bytes=40)
     for text in texts:
-        store.resolve(text, {"persistedQuery": {"version": 1, "sha256Hash": sha256(text)}})
+        store.keep(store.resolve(text, {"persistedQuery": {"version": 1, "sha256Hash": sha256(text)}}))
     assert [_kept(store, text) for text in texts] == [False, False, True, True]
 
 
@@ -297,11 +297,11 @@ def test_a_document_over_the_byte_bound_is_not_kept_and_evicts_nothing() -> None
 
     small, exact = "{ a: __typename }", "{ bb: __typename }"  # 17 and 18 bytes
     store = PersistedQueries(max_entries=10, max_bytes=len(exact))
-    store.resolve(exact, {"persistedQuery": {"version": 1, "sha256Hash": sha256(exact)}})
+    store.keep(store.resolve(exact, {"persistedQuery": {"version": 1, "sha256Hash": sha256(exact)}}))
     assert _kept(store, exact), "a document of exactly the bound is kept"
     store = PersistedQueries(max_entries=10, max_bytes=len(small))
-    store.resolve(small, {"persistedQuery": {"version": 1, "sha256Hash": sha256(small)}})
-    store.resolve(exact, {"persistedQuery": {"version": 1, "sha256Hash": sha256(exact)}})
+    store.keep(store.resolve(small, {"persistedQuery": {"version": 1, "sha256Hash": sha256(small)}}))
+    store.keep(store.resolve(exact, {"persistedQuery": {"version": 1, "sha256Hash": sha256(exact)}}))
     assert _kept(store, small) and not _kept(store, exact)
 
 
@@ -312,3 +312,13 @@ def test_the_apq_setting_turns_the_automatic_store_off(backend_app: Starlette) -
         again = _post(url, {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256(SMALL)}}})
     assert "errors" not in first.json()
     assert again.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def test_a_document_that_fails_validation_is_not_kept_under_its_hash(gateway_url: str) -> None:
+    """Registering a hash with a document that can only be refused keeps nothing: the hash alone is
+    then not found, and the client sends its (corrected) document again."""
+    broken = "{ stats(window: LAST_7D) { noSuchField } }"
+    registered = _post(gateway_url, _hashed(sha256(broken), broken)).json()
+    assert registered["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    again = _post(gateway_url, _hashed(sha256(broken))).json()
+    assert again["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
