@@ -43,7 +43,11 @@ class JsonCorsMiddleware(CORSMiddleware):
         response = super().preflight_response(request_headers)
         if response.status_code == 200:
             # Starlette's "OK" body goes, and its length and type with it: a 204 has no body.
-            kept = {k: v for k, v in response.headers.items() if k.lower() not in {"content-length", "content-type"}}
+            kept = {
+                k: v
+                for k, v in response.headers.items()
+                if k.lower() not in {"content-length", "content-type"}
+            }
             return Response(status_code=204, headers=kept)
         reason = bytes(response.body).decode()
         body = {

@@ -31,7 +31,7 @@ from gql.links import (
 )
 from gql.lookahead import wants_entity_series
 from gql.series import Breakdown, BreakdownEntity, TimeSeries
-from gql.summary_fields import entity_summary, series_summary
+from gql.summary_fields import entity_latency, entity_summary, series_latency, series_summary
 from resolvers import requests, resources, v2_fields
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput
@@ -45,6 +45,7 @@ class StorageTimeSeries(TimeSeries[m.StoragePoint, m.StorageColumns]):
     point_type = m.StoragePoint
     columns_type = m.StorageColumns
     summary = series_summary(m.StorageMetric)
+    latencySummary = series_latency()
 
 
 @strawberry.type(description="AI gateway traffic over the window (private chat excluded).")
@@ -52,6 +53,7 @@ class AiTimeSeries(TimeSeries[m.AiPoint, m.AiColumns]):
     point_type = m.AiPoint
     columns_type = m.AiColumns
     summary = series_summary(m.AiMetric)
+    latencySummary = series_latency()
 
 
 @strawberry.type(description="Private-chat traffic over the window.")
@@ -96,6 +98,7 @@ class StorageEntity(
     point_type = m.StoragePoint
     columns_type = m.StorageColumns
     summary = entity_summary(m.StorageMetric)
+    latencySummary = entity_latency()
 
 
 @strawberry.type(description="A storage provider with its storage traffic.")
@@ -123,6 +126,7 @@ class AiEntity(
     point_type = m.AiPoint
     columns_type = m.AiColumns
     summary = entity_summary(m.AiMetric)
+    latencySummary = entity_latency()
 
 
 @strawberry.type(description="A model or user with its private-chat traffic.")

@@ -18,7 +18,7 @@ from graphql import (
 )
 from strawberry.types import Info
 
-SERIES_FIELDS = frozenset({"series", "columns", "summary"})
+SERIES_FIELDS = frozenset({"series", "columns", "summary", "latencySummary"})
 
 
 def _fields(

@@ -81,12 +81,11 @@ class StorageColumns:
     requests: LongList = column("requests")
 
 
-@strawberry.enum(description="A storage metric.")
+@strawberry.enum(description="A counted storage metric (latency has `latencySummary`).")
 class StorageMetric(Enum):
     UPL_BYTES = value("uplBytes")
     DWL_BYTES = value("dwlBytes")
     SIZE_CHANGE = value("sizeChange")
-    LATENCY_MS = value("latencyMs")
     REQUESTS = value("requests")
 
 
@@ -121,7 +120,7 @@ class AiColumns:
     latencyMs: FloatList = column("latencyMs")
 
 
-@strawberry.enum(description="An AI gateway metric.")
+@strawberry.enum(description="A counted AI gateway metric (latency has `latencySummary`).")
 class AiMetric(Enum):
     TOKENS_IN = value("tokensIn")
     TOKENS_OUT = value("tokensOut")
@@ -129,7 +128,6 @@ class AiMetric(Enum):
     POLICY_TOKENS_OUT = value("policyTokensOut")
     REQUESTS = value("requests")
     ACTIVE_CONVERSATIONS = value("activeConversations")
-    LATENCY_MS = value("latencyMs")
 
 
 # -- private chat -------------------------------------------------------------------------------

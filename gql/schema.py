@@ -35,9 +35,12 @@ log = logging.getLogger("gql")
 
 @strawberry.type(description="Flashback usage statistics.")
 class Query:
-    stats: Stats = strawberry.field(
+    stats: Stats | None = strawberry.field(
         resolver=resolve_stats,
-        description="Statistics of one scope over one window: storage, AI, private chat, policies, credits.",
+        description=(
+            "Statistics of one scope over one window: storage, AI, private chat, policies, credits."
+            " Null, with an error, when its arguments cannot be answered: other roots still answer."
+        ),
     )
 
     @strawberry.field(description="The older statistics endpoints, with V2 field names.")

@@ -16,8 +16,9 @@ import strawberry
 
 from gql.enums import BucketSize, Scope, Window
 from gql.row_form import Rows
-from gql.scalars import EpochSeconds
+from gql.scalars import EpochSeconds, Long
 from resolvers import v2_payloads as payloads
+from resolvers.errors import MalformedBody
 
 P = TypeVar("P")
 C = TypeVar("C")
@@ -32,15 +33,15 @@ def from_wire(enum: type[W], value: str | None) -> W | None:
 
 
 @strawberry.type(
-    description="Statistics over the per-bucket values of one metric of a series, every bucket of the window"
-    " counted (empty ones as 0)."
+    description="Statistics over the per-bucket values of one counted metric of a series, every bucket"
+    " of the window counted (empty ones as 0). Sums and extremes of counts are whole numbers."
 )
 class Summary:
-    total: float = strawberry.field(description="Sum of the values.")
+    total: Long = strawberry.field(description="Sum of the values.")
     avg: float = strawberry.field(description="Mean per bucket.")
     stdDev: float = strawberry.field(description="Population standard deviation.")
-    min: float = strawberry.field(description="Smallest value.")
-    max: float = strawberry.field(description="Largest value.")
+    min: Long = strawberry.field(description="Smallest value.")
+    max: Long = strawberry.field(description="Largest value.")
     p10: float = strawberry.field(description="10th percentile (linear interpolation).")
     p50: float = strawberry.field(description="Median (linear interpolation).")
     p90: float = strawberry.field(description="90th percentile (linear interpolation).")
@@ -48,7 +49,33 @@ class Summary:
     @classmethod
     def of(cls, summary: payloads.Summary) -> Summary:
         return cls(
-            total=summary.total,
+            total=Long(whole(summary.total, "summary.total")),
+            avg=summary.avg,
+            stdDev=summary.std_dev,
+            min=Long(whole(summary.min, "summary.min")),
+            max=Long(whole(summary.max, "summary.max")),
+            p10=summary.p10,
+            p50=summary.p50,
+            p90=summary.p90,
+        )
+
+
+@strawberry.type(
+    description="Statistics over the per-bucket mean latency of a series (a mean per bucket, weighted"
+    " by requests): no total, since a sum of means means nothing."
+)
+class LatencySummary:
+    avg: float = strawberry.field(description="Mean of the buckets' latencies, milliseconds.")
+    stdDev: float = strawberry.field(description="Population standard deviation.")
+    min: float = strawberry.field(description="Lowest bucket latency.")
+    max: float = strawberry.field(description="Highest bucket latency.")
+    p10: float = strawberry.field(description="10th percentile (linear interpolation).")
+    p50: float = strawberry.field(description="Median (linear interpolation).")
+    p90: float = strawberry.field(description="90th percentile (linear interpolation).")
+
+    @classmethod
+    def of(cls, summary: payloads.Summary) -> LatencySummary:
+        return cls(
             avg=summary.avg,
             stdDev=summary.std_dev,
             min=summary.min,
@@ -57,6 +84,16 @@ class Summary:
             p50=summary.p50,
             p90=summary.p90,
         )
+
+
+def whole(value: float, name: str) -> int:
+    """A count the upstream or the gateway summed, as the integer it is; a fraction where a count
+    belongs is a body outside the contract (``UPSTREAM_ERROR`` on the field)."""
+    if isinstance(value, int):
+        return value
+    if not value.is_integer():
+        raise MalformedBody(f"{name} of a counted metric is {value}, not a whole number")
+    return int(value)
 
 
 @strawberry.type(description="The single resource filter the upstream applied, if any.")

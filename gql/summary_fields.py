@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import strawberry
 
 from gql.enums import wire
-from gql.series import Summary
+from gql.series import LatencySummary, Summary
 from resolvers.statistics import summarize, summary_of
 
 _METRIC = "The metric to summarise; the gateway computes it from the series it already holds."
@@ -27,6 +27,36 @@ def series_summary_of(series: Any, metric: Enum | None) -> Summary:
 def entity_summary_of(entity: Any, metric: Enum) -> Summary:
     """The gateway's summary of one metric of an entity's series (the upstream sends none)."""
     return Summary.of(summarize(entity.series_columns().values[wire(metric)]))
+
+
+LATENCY = "latencyMs"
+
+
+def latency_summary_of(columns: Any) -> LatencySummary:
+    """The statistics of the per-bucket latency, computed by the gateway from the series it holds."""
+    return LatencySummary.of(summarize(columns.values[LATENCY]))
+
+
+def series_latency() -> Any:  # pragma: no mutate block (import time)
+    def latency(self: Any) -> LatencySummary:
+        return latency_summary_of(self.payload.columns)
+
+    return strawberry.field(
+        resolver=latency,
+        description="Statistics of the per-bucket mean latency, computed by the gateway from the series"
+        " (no extra upstream call).",
+    )
+
+
+def entity_latency() -> Any:  # pragma: no mutate block (import time)
+    def latency(self: Any) -> LatencySummary:
+        return latency_summary_of(self.series_columns())
+
+    return strawberry.field(
+        resolver=latency,
+        description="Statistics of the entity's per-bucket mean latency, computed by the gateway (asks"
+        " the breakdown for series).",
+    )
 
 
 def series_summary(metrics: type[Enum]) -> Any:  # pragma: no mutate block (import time)

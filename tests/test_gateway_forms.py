@@ -87,15 +87,41 @@ def test_gateway_summary_of_any_metric_matches_its_series(gateway: Gateway) -> N
     data = gateway.ok(
         "{ stats(window: LAST_24H) { ai { timeSeries { summary(metric: TOKENS_OUT) { total min max avg }"
         " columns { tokensOut } } breakdown(by: MODELS, limit: 2) { entities {"
-        " summary(metric: LATENCY_MS) { max } totals { tokensIn } columns { latencyMs tokensIn } } } } } }"
+        " latencySummary { max avg } totals { tokensIn } columns { latencyMs tokensIn } } } } } }"
     )["stats"]["ai"]
     column = data["timeSeries"]["columns"]["tokensOut"]
     summary = data["timeSeries"]["summary"]
     assert (summary["total"], summary["min"], summary["max"]) == (sum(column), min(column), max(column))
     assert summary["avg"] == pytest.approx(sum(column) / len(column))
     for entity in data["breakdown"]["entities"]:
-        assert entity["summary"]["max"] == max(entity["columns"]["latencyMs"])
+        assert entity["latencySummary"]["max"] == max(entity["columns"]["latencyMs"])
+        assert entity["latencySummary"]["avg"] == pytest.approx(
+            sum(entity["columns"]["latencyMs"]) / len(entity["columns"]["latencyMs"])
+        )
         assert entity["totals"]["tokensIn"] == sum(entity["columns"]["tokensIn"])
+
+
+def test_counts_are_integers_in_every_summary_and_root_errors_stay_in_their_root(gateway: Gateway) -> None:
+    """A count's sum and extremes come as JSON integers (not 1359.0), from the upstream's summary
+    and the gateway's; a root with an argument it cannot answer is null on its own."""
+    result = gateway.query(
+        "{ ok: stats(window: LAST_7D) { storage { timeSeries { summary { total min max } } }"
+        " ai { timeSeries { summary(metric: TOKENS_IN) { total min max } } breakdown(by: REPOS, limit: 2) {"
+        " entities { summary(metric: REQUESTS) { total min max } } } } credits { timeSeries { summary { total } } } }"
+        " bad: stats(window: LAST_7D, scope: REPO) { ai { timeSeries { summary { total } } } } }"
+    )
+    assert result.codes() == {"bad": "BAD_USER_INPUT"}
+    assert result.data["bad"] is None and result.data["ok"] is not None
+    ok = result.data["ok"]
+    summaries = [
+        ok["storage"]["timeSeries"]["summary"],
+        ok["ai"]["timeSeries"]["summary"],
+        ok["credits"]["timeSeries"]["summary"],
+        *(e["summary"] for e in ok["ai"]["breakdown"]["entities"]),
+    ]
+    for summary in summaries:
+        assert all(isinstance(value, int) for value in summary.values()), summary
+    assert '"total":' in result.text and ".0," not in result.text.split('"bad"')[0]
 
 
 def test_metric_enums_name_every_metric(gateway: Gateway) -> None:
