@@ -168,6 +168,10 @@ def create_app(
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def favicon(request: Request) -> Response:
+        """Browsers ask for it on every GraphiQL visit: no icon, and no 404 in logs and metrics."""
+        return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
@@ -193,6 +197,7 @@ def create_app(
             Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
             Route("/graphiql/{name}", graphiql.asset, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/favicon.ico", favicon, methods=["GET"]),
             Route("/readyz", Readiness(upstream, breaker).endpoint, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],

@@ -138,6 +138,12 @@ def test_graphiql_docs_pane_shows_the_schema_in_headless_chromium(gateway_url: s
         assert "stats" in shown and "Error fetching schema" not in page.content()
 
 
+def test_the_browsers_favicon_request_is_no_404(gateway_url: str) -> None:
+    icon = httpx.get(f"{gateway_url}/favicon.ico")
+    assert icon.status_code == 204 and icon.content == b""
+    assert "max-age" in icon.headers["cache-control"]
+
+
 @pytest.fixture
 def fake_install(tmp_path: Path) -> Path:
     """GraphiQL's four files where an install puts them, with stand-in content (no npm needed)."""
