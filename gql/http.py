@@ -171,6 +171,12 @@ async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise RequestFailure.request("BAD_REQUEST", "The request body is not valid JSON.") from None
+    if isinstance(parsed, list):
+        raise RequestFailure.request(
+            "BAD_REQUEST",
+            "Batched requests (a JSON array) are not accepted: send one operation per request, or ask"
+            " for everything in one document, as several root fields (one cost estimate, shared calls).",
+        )
     if not isinstance(parsed, dict):
         raise RequestFailure.request("BAD_REQUEST", "The request body must be a JSON object.")
     return _from_mapping(parsed)

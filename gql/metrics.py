@@ -33,27 +33,12 @@ from prometheus_client.metrics import MetricWrapperBase
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gql.codes import LIMIT_CODES
 from resolvers.breaker import State
 from resolvers.client import CacheLookup, UpstreamCall
 
 OPERATION_NAMES = 100
 ANONYMOUS, OTHER = "anonymous", "other"
-
-# The codes a request limit refuses with (docs/protection.md): each is counted as a refusal too.
-LIMIT_CODES = frozenset(
-    {
-        "PAYLOAD_TOO_LARGE",
-        "MAX_TOKENS_LIMIT",
-        "MAX_DEPTH_LIMIT",
-        "MAX_ALIASES_LIMIT",
-        "MAX_ROOT_FIELDS_LIMIT",
-        "MAX_DIRECTIVES_LIMIT",
-        "MAX_REPRESENTATIONS_LIMIT",
-        "COST_ESTIMATED_TOO_EXPENSIVE",
-        "COST_ACTUAL_TOO_EXPENSIVE",
-        "DEADLINE_EXCEEDED",
-    }
-)
 
 REQUESTS = Counter(
     "flashback_graphql_requests",

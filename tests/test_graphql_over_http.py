@@ -154,7 +154,12 @@ def test_a_get_without_a_query_or_an_accept_header_is_told_to_send_one(gateway_u
     [
         ({"query": 5}, "`query` must be a string."),
         ({"query": QUERY, "operationName": ["Dashboard"]}, "`operationName` must be a string."),
-        (["not", "an", "object"], "The request body must be a JSON object."),
+        (
+            ["not", "an", "object"],
+            "Batched requests (a JSON array) are not accepted: send one operation per request, or ask"
+            " for everything in one document, as several root fields (one cost estimate, shared calls).",
+        ),
+        ("a string", "The request body must be a JSON object."),
         ({"query": QUERY, "variables": [1]}, "`variables` must be a JSON object (a map)."),
         ({"query": QUERY, "extensions": "apq"}, "`extensions` must be a JSON object (a map)."),
     ],
