@@ -19,21 +19,24 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def install(name: str) -> Path:
-    """The installed copy of tests/NAME; skipped without node outside CI, a failure in CI."""
+# What a copy leaves behind: what npm, a build and codegen make.
+_NOT_COPIED = shutil.ignore_patterns("node_modules", "dist", "generated")
+
+
+def install(name: str, source: Path | None = None) -> Path:
+    """The installed copy of tests/NAME (or of ``source``, its whole tree), in .cache/NAME; skipped
+    without node outside CI, a failure in CI."""
     npm, node = shutil.which("npm"), shutil.which("node")
     if npm is None or node is None:
         if os.environ.get("CI"):
             pytest.fail("node and npm are needed for this check")
         pytest.skip("node and npm are not installed")
-    source = ROOT / "tests" / name
+    source = source or ROOT / "tests" / name
     target = ROOT / ".cache" / name
     target.mkdir(parents=True, exist_ok=True)
     lock = (source / "package-lock.json").read_bytes()
     installed = target / "node_modules" / ".installed-lock"
-    for path in source.iterdir():
-        if path.is_file():
-            shutil.copyfile(path, target / path.name)
+    shutil.copytree(source, target, ignore=_NOT_COPIED, dirs_exist_ok=True)
     if not installed.is_file() or installed.read_bytes() != lock:
         subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
