@@ -9,12 +9,13 @@ environment again.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gql.cors import DEFAULT_ALLOWED_HEADERS
 from gql.graphiql import default_folder
@@ -314,6 +315,18 @@ class GatewaySettings(BaseModel):
             raise SettingsError(_describe(exc, given)) from None
         settings.check_together()
         return settings
+
+    @field_validator("api_url", "cache_redis_url")
+    @classmethod
+    def _a_url(cls, value: str | None, info: Any) -> str | None:
+        """A URL with its scheme and host, checked at start rather than at the first call."""
+        if value is None:
+            return None
+        parsed = urllib.parse.urlsplit(value)
+        schemes = ("http", "https") if info.field_name == "api_url" else ("redis", "rediss", "unix")
+        if parsed.scheme not in schemes or not (parsed.netloc or parsed.scheme == "unix"):
+            raise ValueError(f"expected a {' or '.join(s + '://' for s in schemes)} URL")
+        return value
 
     def check_together(self) -> None:
         """Refuse settings that are each valid but unsafe together."""

@@ -3,6 +3,7 @@ port, with nothing saved to disk, started and stopped by the tests (``.ci/run`` 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import redis
 
 from tests.servers import free_port
@@ -19,7 +21,10 @@ from tests.servers import free_port
 def redis_server() -> Iterator[str]:
     """Yield the ``redis://`` URL of a fresh server; stop it on exit."""
     binary = shutil.which("redis-server")
-    assert binary, "redis-server is missing: `apt-get install redis-server` (.ci/run does)"
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: `apt-get install redis-server` (.ci/run does)")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         process = subprocess.Popen(
