@@ -56,8 +56,6 @@ def slow_upstream(settings: BackendSettings) -> Iterator[str]:
         yield url
 
 
-
-
 def _start(upstream: str, drain: float) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
