@@ -74,10 +74,12 @@ def _json_parameter(value: str | None, name: str) -> Mapping[str, Any] | None:
 
 
 def _object_or_none(value: object, name: str) -> Mapping[str, Any] | None:
+    """``variables`` or ``extensions``, from a body or a URL: a map, nested no deeper than allowed."""
     if value is None:
         return None
     if not isinstance(value, dict):
         raise RequestFailure.request("BAD_REQUEST", f"`{name}` must be a JSON object (a map).")
+    _check_depth(value, name)
     return value
 
 
@@ -110,8 +112,6 @@ def _check_depth(value: object, name: str) -> None:
 
 
 def _from_mapping(params: Mapping[str, Any]) -> GraphQLRequest:
-    _check_depth(params.get("variables"), "variables")
-    _check_depth(params.get("extensions"), "extensions")
     return GraphQLRequest(
         query=_string_or_none(params.get("query"), "query"),
         variables=_object_or_none(params.get("variables"), "variables"),
@@ -149,15 +149,11 @@ async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
     """The GraphQL request carried by an HTTP request, or a ``RequestFailure`` saying what is wrong."""
     if request.method == "GET":
         params = request.query_params
-        variables = _json_parameter(params.get("variables"), "variables")
-        extensions = _json_parameter(params.get("extensions"), "extensions")
-        _check_depth(variables, "variables")
-        _check_depth(extensions, "extensions")
         return GraphQLRequest(
             query=params.get("query"),
-            variables=variables,
+            variables=_json_parameter(params.get("variables"), "variables"),
             operation_name=params.get("operationName") or None,
-            extensions=extensions,
+            extensions=_json_parameter(params.get("extensions"), "extensions"),
         )
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:

@@ -181,17 +181,21 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def _answer_liveness(self) -> None:
         keep_alive = self.parser.get_http_version() == "1.1" and self.parser.should_keep_alive()
-        head = [
-            "HTTP/1.1 200 OK",
-            "content-type: application/json",
-            f"content-length: {len(_LIVENESS_BODY)}",
-            *([] if keep_alive else ["connection: close"]),
-        ]
-        self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode() + _LIVENESS_BODY)
+        self._write(200, _LIVENESS_BODY, () if keep_alive else ("connection: close",))
         if keep_alive:
             self.on_response_complete()
         else:
             self.transport.close()
+
+    def _write(self, status: int, body: bytes, extra: tuple[str, ...]) -> None:
+        """One JSON answer written on the transport as it is: status line, headers, body."""
+        head = [
+            f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}",
+            "content-type: application/json; charset=utf-8",
+            f"content-length: {len(body)}",
+            *extra,
+        ]
+        self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
 
     def on_response_complete(self) -> None:
         self.idle_since = time.monotonic()
@@ -225,14 +229,7 @@ class GuardedProtocol(HttpToolsProtocol):
         """A JSON error, then the connection closed: what follows on it is not read."""
         self._disarm()
         body = orjson.dumps({"errors": [{"message": refusal.message, "extensions": {"code": refusal.code}}]})
-        head = [
-            f"HTTP/1.1 {refusal.status} {http.HTTPStatus(refusal.status).phrase}",
-            "content-type: application/json; charset=utf-8",
-            f"content-length: {len(body)}",
-            "connection: close",
-        ]
-        if refusal.status == 503:
-            head.append("retry-after: 1")
+        extra = ("connection: close", "retry-after: 1") if refusal.status == 503 else ("connection: close",)
         if not self.transport.is_closing():
-            self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+            self._write(refusal.status, body, extra)
             self.transport.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from gql.cors import DEFAULT_ALLOWED_HEADERS
 from gql.graphiql import default_folder
@@ -318,7 +318,7 @@ class GatewaySettings(BaseModel):
 
     @field_validator("api_url", "cache_redis_url")
     @classmethod
-    def _a_url(cls, value: str | None, info: Any) -> str | None:
+    def _a_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         """A URL with its scheme and host, checked at start rather than at the first call."""
         if value is None:
             return None

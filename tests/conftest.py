@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,6 +101,14 @@ def per_module(fixture_name: str, config: pytest.Config) -> Literal["module", "f
 @pytest.fixture(scope="session")
 def settings() -> BackendSettings:
     return BackendSettings.from_env({}, now=PINNED_NOW)
+
+
+@pytest.fixture(scope=per_module)
+def facts(settings: BackendSettings) -> Iterator[sqlite3.Connection]:
+    """The backend's database, read-only: the raw facts the oracles recompute figures from."""
+    db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
+    yield db
+    db.close()
 
 
 @pytest.fixture(scope=shared)

@@ -6,10 +6,12 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -34,6 +36,17 @@ def serve(app: ASGIApp) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def gateway_command(port: int) -> list[str]:
+    """The command that serves the gateway on ``port`` (GraphiQL's files left uninstalled)."""
+    return [
+        str(Path(sys.executable).parent / "flashback-gql"),
+        "serve",
+        "--port",
+        str(port),
+        "--no-graphiql-install",
+    ]
 
 
 def free_port() -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -105,13 +104,6 @@ def test_the_oracle_knows_every_dimension_and_filter_the_backend_routes() -> Non
     assert {(d.name, by) for d in DOMAINS for by in d.dimensions} == set(GROUP_COLUMNS)
     assert set(FILTERS) == set(FILTER_COLUMNS) == set(ECHO_ORDER)
     assert {d.name for d in DOMAINS if d.dimensions} == set(SUMMARY)
-
-
-@pytest.fixture(scope=per_module)
-def facts(settings: BackendSettings) -> Iterator[sqlite3.Connection]:
-    db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
-    yield db
-    db.close()
 
 
 @pytest.fixture(scope=per_module)

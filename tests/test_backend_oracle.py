@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -85,13 +84,6 @@ DIMENSIONS = [
     ("/v2/stats/policies", "rules", "rule_id"),
     ("/v2/stats/policies", "users", "user_id"),
 ]
-
-
-@pytest.fixture(scope=per_module)
-def facts(settings: BackendSettings) -> Iterator[sqlite3.Connection]:
-    db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
-    yield db
-    db.close()
 
 
 @pytest.fixture(scope=per_module)

@@ -9,7 +9,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,7 +27,7 @@ from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
 from tests.conftest import ROOT
 from tests.redis_server import redis_server
-from tests.servers import free_port, serve
+from tests.servers import free_port, gateway_command, serve
 
 pytestmark = pytest.mark.slow  # processes: three gateways, haproxy, redis-server
 
@@ -71,13 +70,7 @@ def _replica(upstream: str, redis_url: str, port: int) -> subprocess.Popen[bytes
         "FLASHBACK_CACHE_SECONDS": "120",  # longer than the test: every repeat is a hit
         "FLASHBACK_DRAIN_SECONDS": "10",
     }
-    command = [
-        str(Path(sys.executable).parent / "flashback-gql"),
-        "serve",
-        "--port",
-        str(port),
-        "--no-graphiql-install",
-    ]
+    command = gateway_command(port)
     # Its log lines go to a file: a pipe nobody reads would fill under load and stall the replica.
     log = tempfile.NamedTemporaryFile(prefix=f"gateway-{port}-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -11,7 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 from gql.app import create_app
-from gql.settings import GatewaySettings
+from gql.settings import GatewaySettings, SettingsError
 from tests.gateway import Gateway
 
 QUERY = (
@@ -138,8 +138,6 @@ def test_an_origin_left_out_gets_no_cors_headers_on_a_real_request(backend_app: 
     ],
 )
 def test_a_value_out_of_range_is_refused_naming_the_variable(name: str, value: str) -> None:
-    from gql.settings import SettingsError
-
     with pytest.raises(SettingsError) as refused:
         GatewaySettings.from_env({name: value})
     assert name in str(refused.value) and "\n" not in str(refused.value)

@@ -7,11 +7,9 @@ import dataclasses
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
-from tests.servers import free_port, serve, wait_until_healthy
+from tests.servers import free_port, gateway_command, serve, wait_until_healthy
 
 pytestmark = pytest.mark.slow  # a server process
 QUERY = {"query": "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"}
@@ -66,13 +64,7 @@ def _start(upstream: str, drain: float) -> tuple[subprocess.Popen[bytes], str]:
         "FLASHBACK_REQUEST_DEADLINE": "60",
         "FLASHBACK_API_TIMEOUT": "60",
     }
-    command = [
-        str(Path(sys.executable).parent / "flashback-gql"),
-        "serve",
-        "--port",
-        str(port),
-        "--no-graphiql-install",
-    ]
+    command = gateway_command(port)
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
