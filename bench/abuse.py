@@ -1,7 +1,7 @@
 """Mixed legitimate and abusive traffic against one gateway worker, on loopback. Not run in CI.
 
 The gateway runs as ``flashback-gql serve`` (one worker, the local backend in-process, the server
-bounds of ``gql.server_guard``). First, for ``--idle`` seconds, only the reference dashboard and
+bounds of ``gql.server.server_guard``). First, for ``--idle`` seconds, only the reference dashboard and
 the probes: the idle figures. Then, for ``--seconds`` (5 minutes by default), the same with abuse
 beside it, every kind at once:
 
@@ -35,7 +35,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-DASHBOARD = (ROOT / "gql" / "reference_query.graphql").read_text()
+DASHBOARD = (ROOT / "gql" / "server" / "reference_query.graphql").read_text()
 
 
 def bomb(levels: int, copies: int) -> str:

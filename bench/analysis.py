@@ -29,14 +29,14 @@ from pathlib import Path
 from graphql import OperationDefinitionNode
 
 from bench.abuse import bomb
-from gql import cost
-from gql.documents import DocumentCache, check_variables
-from gql.failures import RequestFailure
-from gql.limits import Limits
-from gql.schema import schema
+from gql.pipeline import cost
+from gql.pipeline.documents import DocumentCache, check_variables
+from gql.pipeline.engine import schema
+from gql.pipeline.failures import RequestFailure
+from gql.pipeline.limits import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
-DASHBOARD = (ROOT / "gql" / "reference_query.graphql").read_text()
+DASHBOARD = (ROOT / "gql" / "server" / "reference_query.graphql").read_text()
 GOAL_MS = 20.0
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench.common import PINNED_NOW
 from bench.speed import CHART, ROW, SMALL, Load, free_port, gateway_command, post, started, wrk
-from gql.graphiql import REFERENCE_QUERY
+from gql.server.graphiql import REFERENCE_QUERY
 from local_backend.settings import BackendSettings
 from local_backend.store import Store
 

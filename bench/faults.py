@@ -29,8 +29,8 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from bench.common import PINNED_NOW, fresh_backend
-from gql.app import create_app
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 
 QUERY = (
     "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } }"

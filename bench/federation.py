@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 
 from bench.common import arguments, fresh_backend
-from gql.app import create_app
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from resolvers import entity_batch
 
 QUERY = (

@@ -23,9 +23,9 @@ import httpx
 import orjson
 
 from bench.common import arguments, fresh_backend
-from gql.app import create_app
-from gql.graphiql import REFERENCE_QUERY
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.graphiql import REFERENCE_QUERY
+from gql.server.settings import GatewaySettings
 
 FIELDS = "ts violations alerts blocks severityLow severityMedium severityHigh"
 BREAKDOWN = "{ stats(window: LAST_24H) { policies { breakdown(by: USERS, limit: 50) { entities { entityId %s } } } } }"

@@ -38,7 +38,7 @@ import orjson
 
 from bench.common import PINNED_NOW
 from bench.gateway import FIELDS, median_ms, values_in
-from gql.graphiql import REFERENCE_QUERY
+from gql.server.graphiql import REFERENCE_QUERY
 from local_backend.settings import BackendSettings
 from local_backend.store import Store
 from resolvers import requests
@@ -267,7 +267,7 @@ def gateway_command(port: int, upstream: str, cache: bool) -> tuple[list[str], d
         "FLASHBACK_API_URL": upstream,
         "FLASHBACK_RESPONSE_CACHE": "1" if cache else "0",
     }
-    return [sys.executable, "-m", "gql.cli", "serve", "--log-level", "warning"], env
+    return [sys.executable, "-m", "gql.server.cli", "serve", "--log-level", "warning"], env
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ class RequestContext:
     report_upstream: bool = False
     log: CallLog = field(default_factory=CallLog)
     request: object | None = None  # the HTTP request, for extensions that read its headers
-    prepared: object | None = None  # the request's checked document (gql.documents.PreparedDocument)
+    prepared: object | None = None  # the request's checked document (gql.pipeline.documents.PreparedDocument)
 
     @classmethod
     def create(
@@ -57,7 +57,7 @@ class RequestContext:
         """Let go of everything the request loaded, once it has executed.
 
         The executor that held this context may still sit in a reference cycle when execution
-        ended early (``gql.row_form`` breaks it when an operation finishes); a context emptied
+        ended early (``gql.pipeline.row_form`` breaks it when an operation finishes); a context emptied
         here keeps the request's payloads out of that cycle, so reference counting frees them
         with the answer rather than the cycle collector later (the loaders make no cycle of
         their own: ``resolvers.loaders.batch_function``)."""

@@ -13,7 +13,7 @@
         ├── UpstreamTooLarge     its body passed the byte cap; the connection was closed
         └── MalformedBody        it answered, with a body outside its contract (what is wrong)
 
-Nothing here knows GraphQL: ``gql.errors`` is the one place that turns each of these into a
+Nothing here knows GraphQL: ``gql.pipeline.errors`` is the one place that turns each of these into a
 GraphQL error with a stable ``extensions.code`` and a message a client can act on.
 """
 

@@ -299,7 +299,7 @@ def breakdown_parser(
 
     With ``series`` every entity must carry its series: the upstream was asked for them. A page of
     more than ``limit`` entities, or a series longer than the window holds, is refused: the values
-    estimate counts on both (gql.cost), so an upstream cannot make an answer larger than it."""
+    estimate counts on both (gql.pipeline.cost), so an upstream cannot make an answer larger than it."""
     return functools.partial(
         parse_breakdown,
         metrics=tuple(resources.domain(dimension.domain).entity_metrics),

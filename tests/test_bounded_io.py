@@ -28,11 +28,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from gql.app import create_app
-from gql.documents import DocumentCache
-from gql.schema import schema
-from gql.server_guard import GuardedProtocol, ServerBounds
-from gql.settings import GatewaySettings, SettingsError
+from gql.pipeline.documents import DocumentCache
+from gql.pipeline.engine import schema
+from gql.server.app import create_app
+from gql.server.server_guard import GuardedProtocol, ServerBounds
+from gql.server.settings import GatewaySettings, SettingsError
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
 from resolvers.upstream_text import MAX_HINT_CHARS

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from tests import node
 from tests.conftest import ROOT
 from tests.servers import serve
@@ -31,7 +31,9 @@ def test_generated_types_compile_with_tsc_strict() -> None:
     folder = node.install("clients")
     (folder / "input").mkdir(exist_ok=True)
     shutil.copyfile(ROOT / "schema.graphql", folder / "input" / "schema.graphql")
-    shutil.copyfile(ROOT / "gql" / "reference_query.graphql", folder / "input" / "reference_query.graphql")
+    shutil.copyfile(
+        ROOT / "gql" / "server" / "reference_query.graphql", folder / "input" / "reference_query.graphql"
+    )
     shutil.rmtree(folder / "generated", ignore_errors=True)
     _run(folder, str(folder / "node_modules" / ".bin" / "graphql-codegen"), "--config", "codegen.yml")
     generated = (folder / "generated" / "graphql.ts").read_text()
@@ -49,7 +51,9 @@ def test_codegen_against_the_live_url_gives_the_same_types(backend_app: Starlett
     folder = node.install("clients")
     (folder / "input").mkdir(exist_ok=True)
     shutil.copyfile(ROOT / "schema.graphql", folder / "input" / "schema.graphql")
-    shutil.copyfile(ROOT / "gql" / "reference_query.graphql", folder / "input" / "reference_query.graphql")
+    shutil.copyfile(
+        ROOT / "gql" / "server" / "reference_query.graphql", folder / "input" / "reference_query.graphql"
+    )
     config = (folder / "codegen.yml").read_text()
     codegen = str(folder / "node_modules" / ".bin" / "graphql-codegen")
     generated: dict[str, str] = {}

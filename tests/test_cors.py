@@ -11,9 +11,9 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from gql.app import create_app
-from gql.graphiql import REFERENCE_QUERY
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.graphiql import REFERENCE_QUERY
+from gql.server.settings import GatewaySettings
 from tests.browser import chromium
 from tests.conftest import per_module
 from tests.servers import serve

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from graphql import Undefined, get_named_type, is_non_null_type
 
-from gql.cost import count_values
-from gql.graphiql import REFERENCE_QUERY
-from gql.schema import schema
+from gql.pipeline.budget import count_values
+from gql.pipeline.engine import schema
+from gql.server.graphiql import REFERENCE_QUERY
 from resolvers import resources
 from tests.conftest import Api
 from tests.gateway import Gateway

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from graphql import GraphQLError
 
-from gql.errors import code_and_message, is_bug, public_error
+from gql.pipeline.errors import code_and_message, is_bug, public_error
 from resolvers.errors import (
     BadInput,
     CallBudgetExceeded,

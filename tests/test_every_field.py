@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLType
 
-from gql.schema import schema
+from gql.pipeline.engine import schema
 from resolvers import requests, resources
 from tests.conftest import Api
 from tests.gateway import Gateway

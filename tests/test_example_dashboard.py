@@ -17,11 +17,11 @@ import pytest
 from starlette.applications import Starlette
 from starlette.staticfiles import StaticFiles
 
-from gql.app import create_app
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from tests import node
 from tests.browser import chromium
-from tests.conftest import ROOT, Api
+from tests.conftest import ROOT, Api, per_module
 from tests.servers import serve
 
 pytestmark = pytest.mark.slow  # npm, a build, a browser
@@ -48,7 +48,7 @@ def built() -> Path:
     return folder / "dist"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module)
 def urls(built: Path, backend_app: Starlette) -> Iterator[tuple[str, str]]:
     """The built page on one origin; the gateway, which lets that origin call it, on another."""
     page = Starlette()

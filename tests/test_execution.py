@@ -11,11 +11,11 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.execution import runs_directly
-from gql.graphiql import REFERENCE_QUERY
-from gql.schema import create_schema
-from gql.settings import GatewaySettings
+from gql.pipeline.engine import create_schema
+from gql.pipeline.execution import runs_directly
+from gql.server.app import create_app
+from gql.server.graphiql import REFERENCE_QUERY
+from gql.server.settings import GatewaySettings
 from tests.conftest import per_module
 from tests.gateway import Gateway
 

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from tests.conftest import Api
 from tests.gateway import Gateway
 from tests.test_gateway_paging import BREAKDOWNS

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.schema import schema
-from gql.settings import GatewaySettings
+from gql.pipeline.engine import schema
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from tests.conftest import per_module
 from tests.gateway import Gateway
 

@@ -8,9 +8,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.graphiql import REFERENCE_QUERY
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.graphiql import REFERENCE_QUERY
+from gql.server.settings import GatewaySettings
 from tests.gateway import Gateway
 
 REFERENCE_RESOURCES = {

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gql.app import create_app
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
 from tests.conftest import per_module

@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gql.app import create_app
-from gql.scalars import LONG_MAX, LONG_MIN
-from gql.schema import schema
-from gql.settings import GatewaySettings
+from gql.pipeline.engine import schema
+from gql.schema.scalars import LONG_MAX, LONG_MIN
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from tests.conftest import Api
 from tests.gateway import Gateway
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gql import enums
+from gql.schema import enums
 from resolvers import resources
 from tests.conftest import Api
 from tests.gateway import Gateway

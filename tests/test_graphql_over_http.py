@@ -8,8 +8,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from tests import node
 from tests.conftest import per_module
 from tests.servers import serve

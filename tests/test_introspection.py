@@ -16,9 +16,9 @@ import pytest
 from graphql import build_client_schema, get_introspection_query, print_schema
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.limits import Limits
-from gql.settings import GatewaySettings
+from gql.pipeline.limits import Limits
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from tests import node
 from tests.conftest import per_module
 from tests.gateway import Gateway

@@ -13,9 +13,10 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from gql.app import create_app
-from gql.readiness import PROBE_SECONDS
-from gql.settings import GatewaySettings, reference_table
+from gql.server.app import create_app
+from gql.server.readiness import PROBE_SECONDS
+from gql.server.settings import GatewaySettings
+from gql.server.settings_reference import reference_table
 from tests.conftest import ROOT
 
 FOLDER = ROOT / "deploy" / "kubernetes"

@@ -1,4 +1,4 @@
-"""Fields called through lean resolvers (gql.lean_resolvers) answer and fail exactly as they do
+"""Fields called through lean resolvers (gql.pipeline.lean_resolvers) answer and fail exactly as they do
 through Strawberry's own: every field of every series and breakdown, entity links with their
 arguments, legacy fields, federated entities and refused arguments, compared over the same backend."""
 
@@ -11,11 +11,11 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gql import lean_resolvers
-from gql.app import create_app
-from gql.graphiql import REFERENCE_QUERY
-from gql.schema import create_schema
-from gql.settings import GatewaySettings
+from gql.pipeline import lean_resolvers
+from gql.pipeline.engine import create_schema
+from gql.server.app import create_app
+from gql.server.graphiql import REFERENCE_QUERY
+from gql.server.settings import GatewaySettings
 from tests.conftest import per_module
 from tests.gateway import Gateway
 from tests.test_every_field import every_field_queries

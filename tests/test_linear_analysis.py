@@ -18,10 +18,10 @@ from graphql.validation import OverlappingFieldsCanBeMergedRule
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gql import cost, limits
-from gql.limits import Limits
-from gql.overlaps import OTHER_RULES, overlapping_fields
-from gql.schema import schema
+from gql.pipeline import cost, limits
+from gql.pipeline.engine import schema
+from gql.pipeline.limits import Limits
+from gql.pipeline.overlaps import OTHER_RULES, overlapping_fields
 from tests.gateway import Gateway
 
 SCHEMA = schema._schema

@@ -15,9 +15,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.metrics import OperationNames
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.metrics import OperationNames
+from gql.server.settings import GatewaySettings
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
 from tests.gateway import Gateway

@@ -19,8 +19,8 @@ import orjson
 import pytest
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from resolvers import resources
 from tests.conftest import per_module
 from tests.gateway import Gateway

@@ -10,8 +10,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.settings import GatewaySettings, SettingsError
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings, SettingsError
+from tests.conftest import per_module
 from tests.gateway import Gateway
 
 QUERY = (
@@ -38,7 +39,7 @@ class StatusUpstream(httpx.AsyncBaseTransport):
         return httpx.Response(self.status, json=body)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module)
 def status_gateway(backend_app: Starlette) -> Iterator[tuple[StatusUpstream, Gateway]]:
     upstream = StatusUpstream(backend_app)
     client = Gateway(create_app(GatewaySettings(response_cache=False), transport=upstream))

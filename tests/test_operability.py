@@ -10,8 +10,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gql.graphiql import REFERENCE_QUERY
-from gql.request_ids import made_id
+from gql.server.graphiql import REFERENCE_QUERY
+from gql.server.request_ids import made_id
 from tests.gateway import Gateway
 
 
@@ -62,7 +62,7 @@ def test_every_request_writes_one_json_line_without_the_token(gateway: Gateway, 
     import json
     import logging
 
-    from gql.logs import JsonFormatter
+    from gql.server.logs import JsonFormatter
 
     caplog.set_level(logging.DEBUG)
     query = (
@@ -93,7 +93,7 @@ def test_configured_logging_writes_json_lines_and_tracebacks_for_every_logger(ca
     import json
     import logging
 
-    from gql import logs
+    from gql.server import logs
 
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
@@ -125,7 +125,7 @@ def test_configured_logging_writes_json_lines_and_tracebacks_for_every_logger(ca
 def test_readyz_tells_a_failing_or_unreachable_upstream_and_caches_its_probe() -> None:
     import asyncio
 
-    from gql.readiness import Readiness
+    from gql.server.readiness import Readiness
     from resolvers.breaker import CircuitBreaker
     from resolvers.upstream_http import HttpxUpstream
 
@@ -164,7 +164,7 @@ def test_readyz_says_unreachable_when_nothing_answers() -> None:
     import asyncio
     import json
 
-    from gql.readiness import Readiness
+    from gql.server.readiness import Readiness
     from resolvers.breaker import CircuitBreaker
     from resolvers.upstream_http import HttpxUpstream
 
@@ -187,7 +187,7 @@ def test_readyz_gives_up_on_a_probe_that_hangs(monkeypatch: pytest.MonkeyPatch) 
     import asyncio
     import json
 
-    from gql import readiness
+    from gql.server import readiness
     from resolvers.breaker import CircuitBreaker
     from resolvers.upstream_http import HttpxUpstream
 
@@ -215,9 +215,9 @@ def test_the_request_line_tells_what_the_caches_saved(backend_app: Any, caplog: 
     import json
     import logging
 
-    from gql.app import create_app
-    from gql.logs import JsonFormatter
-    from gql.settings import GatewaySettings
+    from gql.server.app import create_app
+    from gql.server.logs import JsonFormatter
+    from gql.server.settings import GatewaySettings
 
     client = Gateway(create_app(GatewaySettings(), transport=httpx.ASGITransport(app=backend_app)))
     caplog.set_level(logging.INFO, logger="gql.requests")
@@ -254,7 +254,7 @@ def test_readyz_closes_a_half_open_breaker_once_the_upstream_is_back(backend_app
     import asyncio
     import json
 
-    from gql.readiness import Readiness
+    from gql.server.readiness import Readiness
     from resolvers.breaker import CircuitBreaker, State
     from resolvers.upstream_http import HttpxUpstream
 
@@ -297,8 +297,8 @@ def test_a_replica_out_of_rotation_comes_back_on_probes_alone(backend_app: Starl
     breaker and readiness drops the replica; then only probes arrive, every 200 ms, while the
     upstream is down and after it is back. Readiness returns without any request reaching it,
     within the cool-down and the probe cache (5 s), and the next query is answered."""
-    from gql.app import create_app
-    from gql.settings import GatewaySettings
+    from gql.server.app import create_app
+    from gql.server.settings import GatewaySettings
     from tests.servers import serve
 
     outage = Outage(backend_app)

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.failures import RequestFailure
-from gql.graphiql import REFERENCE_QUERY
-from gql.settings import GatewaySettings
+from gql.pipeline.failures import RequestFailure
+from gql.server.app import create_app
+from gql.server.graphiql import REFERENCE_QUERY
+from gql.server.settings import GatewaySettings
 from tests import node
 from tests.conftest import per_module
 from tests.servers import serve
@@ -152,7 +152,7 @@ def test_the_automatic_store_is_bounded(backend_app: Starlette) -> None:
 
 
 def test_the_automatic_store_is_bounded_in_bytes_too() -> None:
-    from gql.persisted import PersistedQueries
+    from gql.pipeline.persisted import PersistedQueries
 
     store = PersistedQueries(max_entries=100, max_bytes=60)
     queries = [f"{{ a{n}: stats(window: LAST_24H) {{ window }} }}" for n in range(3)]  # 42 bytes each
@@ -183,7 +183,7 @@ def test_the_automatic_store_is_bounded_in_bytes_too() -> None:
 def test_a_manifest_that_cannot_be_used_stops_the_start_with_a_clear_line(
     tmp_path: Path, content: str, needle: str
 ) -> None:
-    from gql.persisted import load_manifest
+    from gql.pipeline.persisted import load_manifest
 
     path = tmp_path / "manifest.json"
     path.write_text(content)
@@ -206,8 +206,8 @@ def test_unsupported_versions_and_malformed_hashes_are_refused(gateway_url: str)
 
 
 def test_refusals_say_what_to_send() -> None:
-    from gql.failures import RequestFailure
-    from gql.persisted import PersistedQueries
+    from gql.pipeline.failures import RequestFailure
+    from gql.pipeline.persisted import PersistedQueries
 
     store = PersistedQueries()
     with pytest.raises(RequestFailure) as version:
@@ -220,7 +220,7 @@ def test_refusals_say_what_to_send() -> None:
 
 def test_a_document_of_exactly_the_byte_bound_is_kept_and_older_ones_make_room() -> None:
 
-    from gql.persisted import PersistedQueries
+    from gql.pipeline.persisted import PersistedQueries
 
     first, second = "{ a: __typename }", "{ b: __typename }"  # 17 bytes each
     store = PersistedQueries(max_entries=10, max_bytes=len(first) * 2)
@@ -239,7 +239,7 @@ def test_a_document_of_exactly_the_byte_bound_is_kept_and_older_ones_make_room()
 
 
 def test_with_automatic_persisted_queries_off_a_hash_is_never_remembered() -> None:
-    from gql.persisted import PersistedQueries
+    from gql.pipeline.persisted import PersistedQueries
 
     store = PersistedQueries(apq=False)
     hashed = {"persistedQuery": {"version": 1, "sha256Hash": sha256(SMALL)}}
@@ -250,7 +250,7 @@ def test_with_automatic_persisted_queries_off_a_hash_is_never_remembered() -> No
 
 
 def test_a_document_off_the_trusted_list_is_told_to_send_one_by_id() -> None:
-    from gql.persisted import PersistedQueries
+    from gql.pipeline.persisted import PersistedQueries
 
     store = PersistedQueries(trusted={"dashboard": REFERENCE_QUERY}, only_trusted=True)
     with pytest.raises(RequestFailure) as refused:
@@ -263,7 +263,7 @@ def test_a_document_off_the_trusted_list_is_told_to_send_one_by_id() -> None:
 
 
 def test_a_manifest_gives_each_document_under_its_id(tmp_path: Path) -> None:
-    from gql.persisted import load_manifest
+    from gql.pipeline.persisted import load_manifest
 
     path = tmp_path / "manifest.json"
     path.write_text(
@@ -283,7 +283,7 @@ def _kept(store: Any, query: str) -> bool:
 
 def test_the_store_counts_the_bytes_it_drops() -> None:
     """After an eviction the store still knows how many bytes it holds, so the next one evicts too."""
-    from gql.persisted import PersistedQueries
+    from gql.pipeline.persisted import PersistedQueries
 
     texts = [f"{{ {name}: __typename }}" for name in ("a", "b", "c", "d")]  # 17 bytes each
     store = PersistedQueries(max_entries=10, max_bytes=40)
@@ -293,7 +293,7 @@ def test_the_store_counts_the_bytes_it_drops() -> None:
 
 
 def test_a_document_over_the_byte_bound_is_not_kept_and_evicts_nothing() -> None:
-    from gql.persisted import PersistedQueries
+    from gql.pipeline.persisted import PersistedQueries
 
     small, exact = "{ a: __typename }", "{ bb: __typename }"  # 17 and 18 bytes
     store = PersistedQueries(max_entries=10, max_bytes=len(exact))

@@ -1,4 +1,4 @@
-"""Operations run by their plans (gql.plans) answer and fail exactly as the executor answers them.
+"""Operations run by their plans (gql.pipeline.plans) answer and fail exactly as the executor answers them.
 
 Each document is asked of the gateway, which runs it by its plan, and of one whose operations all
 run through graphql-core's executor, over the same backend: data, errors (message, path,
@@ -25,14 +25,16 @@ from hypothesis import HealthCheck, given, settings
 from starlette.applications import Starlette
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql import lean_resolvers, plans, row_form
-from gql.app import create_app
-from gql.documents import DocumentCache
-from gql.graphiql import REFERENCE_QUERY
-from gql.plans import Plan, PlanCache, plan_for, run
-from gql.scalars import SCALARS
-from gql.schema import schema
-from gql.settings import GatewaySettings
+from gql.pipeline import lean_resolvers, plan_runs, plans, row_form
+from gql.pipeline.bounded_cache import BoundedCache
+from gql.pipeline.documents import DocumentCache
+from gql.pipeline.engine import schema
+from gql.pipeline.plan_runs import run
+from gql.pipeline.plans import Plan, plan_for
+from gql.schema.scalars import SCALARS
+from gql.server.app import create_app
+from gql.server.graphiql import REFERENCE_QUERY
+from gql.server.settings import GatewaySettings
 from tests.conftest import per_module
 from tests.gateway import Gateway
 from tests.test_every_field import every_field_queries
@@ -66,7 +68,8 @@ UNPLANNED = [
 @pytest.fixture(scope=per_module)
 def executor_only(backend_app: Starlette) -> Iterator[Gateway]:
     app = create_app(
-        GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend_app), plans=False
+        GatewaySettings(response_cache=False, engine="executor"),
+        transport=httpx.ASGITransport(app=backend_app),
     )
     client = Gateway(app)
     yield client
@@ -310,13 +313,13 @@ class BranchQuery:
 def _fields_completed_one_by_one(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """The response keys a plan's run completes field by field (not in one pass), counted."""
     counts: Counter[str] = Counter()
-    one_by_one = plans._Run.field
+    one_by_one = plan_runs._Run.field
 
     def counted(self: Any, step: Any, source: Any, path: Any) -> Any:
         counts[step.key] += 1
         return one_by_one(self, step, source, path)
 
-    monkeypatch.setattr(plans._Run, "field", counted)
+    monkeypatch.setattr(plan_runs._Run, "field", counted)
     return counts
 
 
@@ -353,13 +356,13 @@ def test_a_series_in_row_form_is_built_from_its_columns_when_the_plan_runs(
 ) -> None:
     """Through the gateway: the points are built in bulk, no field of theirs completed one by one."""
     built: list[int] = []
-    bulk = row_form.build_rows  # what gql.plans calls it by
+    bulk = row_form.build_rows  # what gql.pipeline.plans calls it by
 
     def counted(rows: Any, *args: Any) -> Any:
         built.append(len(rows))
         return bulk(rows, *args)
 
-    monkeypatch.setattr(plans, "build_rows", counted)
+    monkeypatch.setattr(plan_runs, "build_rows", counted)
     one_by_one = _fields_completed_one_by_one(monkeypatch)
     query = "{ stats(window: LAST_24H) { ai { timeSeries { series { ts r: requests __typename } } } } }"
     _same(gateway, executor_only, query)
@@ -390,14 +393,15 @@ def _only(step: Any) -> Any:
 
 
 def test_plans_are_kept_most_recently_used_first_and_bounded() -> None:
+    """Plans are kept with their compiled operation (``gql.pipeline.operations``), in this cache."""
     made: list[str] = []
-    cache = PlanCache(2)
+    cache: BoundedCache[None] = BoundedCache(2, 64 << 20)
 
     def make(key: str) -> None:
         made.append(key)
 
     def get(key: str, size: int = 1) -> object:
-        return cache.get(key, lambda: make(key), size)
+        return cache.get(key, lambda: make(key), lambda _: size)
 
     for key in ("a", "b", "a", "c", "a", "b"):
         get(key)
@@ -407,12 +411,12 @@ def test_plans_are_kept_most_recently_used_first_and_bounded() -> None:
 def test_plans_are_bounded_in_bytes_too() -> None:
     """Two plans of large operations do not fit where two small ones do."""
     made: list[str] = []
-    cache = PlanCache(100, max_bytes=1_000)
+    cache: BoundedCache[None] = BoundedCache(100, max_bytes=1_000)
     for key in ("a", "b", "a"):
-        cache.get(key, lambda key=key: made.append(key), 600)  # type: ignore[misc]
+        cache.get(key, lambda key=key: made.append(key), lambda _: 600)  # type: ignore[misc]
     assert made == ["a", "b", "a"]  # "a" went when "b" came: 1,200 bytes do not fit in 1,000
-    cache.get("huge", lambda: made.append("huge"), 5_000)
-    cache.get("a", lambda: made.append("a"), 600)
+    cache.get("huge", lambda: made.append("huge"), lambda _: 5_000)
+    cache.get("a", lambda: made.append("a"), lambda _: 600)
     assert made[-1] == "huge"  # larger than the bound: made, not kept, and "a" stayed
 
 
@@ -427,7 +431,7 @@ def test_a_plan_that_cannot_be_made_costs_speed_not_the_answer(
     def broken(*_: object) -> None:
         raise RuntimeError("planning bug")
 
-    monkeypatch.setattr("gql.plans._Planner.steps", broken)
+    monkeypatch.setattr("gql.pipeline.plans._Planner.steps", broken)
     query = "{ stats(window: LAST_30D) { storage { timeSeries { summary { total avg } } } } }"
     _same(gateway, executor_only, query)
     assert "could not plan the operation" in caplog.text

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from gql.progress import Step
+from gql.server.progress import Step
 
 
 class Terminal(io.StringIO):

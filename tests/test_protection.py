@@ -19,9 +19,9 @@ import pytest
 from graphql import parse
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.limits import Limits, measure
-from gql.settings import GatewaySettings
+from gql.pipeline.limits import Limits, measure
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
 from tests.conftest import per_module
@@ -104,7 +104,7 @@ def test_a_refused_estimate_says_what_to_trim(gateway: Gateway) -> None:
 
 
 def test_the_reference_dashboard_reports_its_estimate_beside_what_it_cost(gateway: Gateway) -> None:
-    from gql.graphiql import REFERENCE_QUERY
+    from gql.server.graphiql import REFERENCE_QUERY
 
     result = gateway.query(REFERENCE_QUERY, {"limit": 50})
     assert not result.errors

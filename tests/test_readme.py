@@ -27,5 +27,5 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 
 def test_readme_shows_the_reference_dashboard_query_graphiql_opens_with() -> None:
-    query = (ROOT / "gql" / "reference_query.graphql").read_text().strip()
+    query = (ROOT / "gql" / "server" / "reference_query.graphql").read_text().strip()
     assert f"```graphql\n{query}\n```" in (ROOT / "README.md").read_text()

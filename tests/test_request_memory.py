@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from gql.graphiql import REFERENCE_QUERY
+from gql.server.graphiql import REFERENCE_QUERY
 from tests.gateway import Gateway
 
 SMALL = "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"

@@ -24,8 +24,8 @@ import pytest
 import redis
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from local_backend.settings import BackendSettings
 from resolvers.cache_stores import MemoryStore, RedisStore
 from tests.conftest import PINNED_NOW
@@ -300,7 +300,7 @@ def _serve(port: int, redis_url: str, settings: BackendSettings) -> subprocess.P
     }
     env.pop("FLASHBACK_API_URL", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "gql.cli", "serve"],
+        [sys.executable, "-m", "gql.server.cli", "serve"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

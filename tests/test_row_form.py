@@ -1,4 +1,4 @@
-"""The row form's fast path (gql.row_form) answers exactly what ordinary execution answers.
+"""The row form's fast path (gql.pipeline.row_form) answers exactly what ordinary execution answers.
 
 Selections are generated: any mix of a point's fields, aliases, ``__typename``, ``@include`` and
 ``@skip`` on variables, inline fragments and named fragments, on every domain's time series and on
@@ -22,11 +22,12 @@ from starlette.applications import Starlette
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.app import create_app
-from gql.row_form import RowFormExecutor, Rows
-from gql.scalars import SCALARS, Long
-from gql.schema import create_schema, schema
-from gql.settings import GatewaySettings
+from gql.pipeline.engine import create_schema, schema
+from gql.pipeline.row_form import RowFormExecutor
+from gql.schema.rows import Rows
+from gql.schema.scalars import SCALARS, Long
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from resolvers.resources import Metric
 from resolvers.v2_payloads import Columns, point_type
 from tests.conftest import per_module
@@ -57,10 +58,10 @@ class CountingExecutor(RowFormExecutor):
 def _gateway(backend_app: Starlette, executor: type[Any]) -> Gateway:
     return Gateway(
         create_app(
-            GatewaySettings(response_cache=False),
+            # the executor runs every operation (gql.pipeline.plans has its own comparison)
+            GatewaySettings(response_cache=False, engine="executor"),
             transport=httpx.ASGITransport(app=backend_app),
             schema=create_schema(executor=executor),  # type: ignore[arg-type]  # a class is hashable
-            plans=False,  # the executor runs every operation (gql.plans has its own comparison)
         )
     )
 

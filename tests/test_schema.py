@@ -11,9 +11,9 @@ from graphql import (
     GraphQLScalarType,
 )
 
-from gql.cli import main
-from gql.federated import ENTITY_TYPES
-from gql.schema import schema, sdl
+from gql.pipeline.engine import schema, sdl
+from gql.schema.federated import ENTITY_TYPES
+from gql.server.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

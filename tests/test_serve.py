@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gql.graphiql import REFERENCE_QUERY
+from gql.server.graphiql import REFERENCE_QUERY
 from local_backend.settings import BackendSettings
 from tests.conftest import PINNED_NOW
 from tests.servers import free_port, wait_until_healthy

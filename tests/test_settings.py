@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gql.app import LAUNCH_VARIABLE, launch_environment, launched_app
-from gql.cli import main
-from gql.settings import GatewaySettings, SettingsError
+from gql.server.app import LAUNCH_VARIABLE, launch_environment, launched_app
+from gql.server.cli import main
+from gql.server.settings import GatewaySettings, SettingsError
 from local_backend.settings import BackendSettings
 from tests.conftest import Api
 from tests.gateway import Gateway
@@ -123,7 +123,7 @@ def test_a_worker_serves_from_the_local_backend_the_command_checked(
 
 
 def test_the_configuration_reference_lists_every_setting_as_the_code_has_it() -> None:
-    from gql.settings import reference_table
+    from gql.server.settings_reference import reference_table
     from tests.conftest import ROOT
 
     assert reference_table() in (ROOT / "docs" / "configuration.md").read_text()

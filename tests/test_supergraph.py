@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.settings import GatewaySettings
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
 from tests import node
-from tests.conftest import Api
+from tests.conftest import Api, per_module
 from tests.servers import serve
 from tests.test_gateway_calls import CountingTransport
 
@@ -37,7 +37,7 @@ def node_tools() -> Path:
     return node.install("federation")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_module)
 def subgraph(backend_app: Starlette) -> Iterator[tuple[str, CountingTransport]]:
     transport = CountingTransport(backend_app)
     with serve(create_app(GatewaySettings(), transport=transport)) as url:

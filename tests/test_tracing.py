@@ -16,9 +16,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.settings import GatewaySettings
-from gql.tracing import Tracing, provider_from_environment, traced
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
+from gql.server.tracing import Tracing, provider_from_environment, traced
 from tests.gateway import Gateway
 from tests.servers import serve
 

@@ -1,0 +1,383 @@
+"""What a request will cost, known before it runs: distinct upstream calls and values to produce.
+
+The estimate walks the operation with its variables, the way execution will, and asks the request
+layer (``resolvers.requests``) for the REST request each field would make, so it counts calls
+exactly as the loaders key them: equal requests once, a breakdown without series not at all when
+the same one with series is asked for. Values are series points x entities x metrics selected
+(and entity totals), the work the response will carry.
+
+Where the number of objects is only known at run time it takes the bound the schema allows: a
+breakdown's entities are its ``limit``; what is nested under an entity's link (``repo { stats }``)
+counts once per entity, each with an id of its own. Series a breakdown could answer (federated
+entities', links', a root ``stats(scope:, id:)``'s) count as the entity batch will fetch them
+(``resolvers.entity_batch``): their own call below ``MIN_ENTITIES``, otherwise one breakdown
+page. Entities that page does not hold fall back to their own calls at run time; the hard cap in
+the loaders keeps those within the budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
+from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
+
+from gql.pipeline.budget import Estimate
+from gql.pipeline.failures import RequestFailure
+from gql.schema.legacy_types import AiRecordWhere
+from gql.schema.lookahead import SERIES_FIELDS
+from resolvers import requests, resources
+from resolvers.errors import BadInput
+from resolvers.requests import EntitySeries, Page, RestRequest, Selection
+
+SERIES_FORMS = {"series", "columns"}
+# Fields the walk may visit in all: each representation of ``_entities`` walks its selection again,
+# so this is the backstop behind the fields limit; 500 representations of 50 fields fit.
+MAX_VISITS = 25_000
+LEGACY_RECORDS = 1_000  # records a legacy list is counted as: the upstream decides how many there are
+UNKNOWN = "?"  # the id of an entity known only at run time (under a breakdown entity's link)
+FEDERATED_FIELDS = {
+    ("Workspace", "stats"): ("workspace", None),
+    ("Repo", "stats"): ("repo", None),
+    ("Bucket", "storage"): ("org", "bucketId"),
+    ("AiConfig", "ai"): ("org", "aiLlmId"),
+    ("AiConfig", "privateChat"): ("org", "aiLlmId"),
+    ("AiConfig", "credits"): ("org", "aiLlmId"),
+    ("User", "privateChat"): ("org", "userId"),
+    ("User", "policies"): ("org", "userId"),
+    ("PolicyRule", "policies"): ("org", "ruleId"),
+    ("Model", "ai"): ("org", "model"),
+    ("Model", "privateChat"): ("org", "model"),
+}
+
+
+_Sets = Sequence[SelectionSetNode | None]  # the selection sets of one response key's fields, merged
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """Where the walk stands: the stats selection, the domain and its filters, how many times over."""
+
+    times: int = 1
+    selection: Selection | None = None
+    domain: resources.Domain | None = None
+    filters: Mapping[str, str | None] = field(default_factory=dict)
+    points: int = 0
+    entity: str | None = None  # the federated entity's id (a placeholder when known only at run time)
+    sure: int = 1  # times over that are certain before any call: 0 below a breakdown's entities
+
+
+class CostWalk:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        variables: VariableValues,
+        max_representations: int,
+        max_calls: int = 10_000,
+    ) -> None:
+        self.schema = schema
+        self.call_cap = max_calls + 1
+        self.max_representations = max_representations
+        self.variables = variables
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.estimate = Estimate()
+        self._placeholders = 0
+        self._visits = 0
+
+    def run(self, operation: OperationDefinitionNode) -> Estimate:
+        query_type = self.schema.query_type
+        assert query_type is not None
+        self._selections(query_type, (operation.selection_set,), _Scope())
+        return self.estimate
+
+    # -- the walk ---------------------------------------------------------------------------------
+
+    def _fields(self, parent: GraphQLObjectType | None, sets: _Sets) -> dict[str, list[FieldNode]]:
+        """The fields selected on ``parent`` in ``sets``, by response key, as graphql-core's
+        ``collect_subfields`` groups them: each fragment once per collection, equal keys merged.
+        So the walk is as long as the operation's fields with fragments spread in place, which
+        ``gql.pipeline.limits`` bounds, and a fragment spread twice in one selection set is walked once."""
+        grouped: dict[str, list[FieldNode]] = {}
+        visited: set[str] = set()
+        for selection_set in sets:
+            self._collect(parent, selection_set, grouped, visited)
+        return grouped
+
+    def _collect(
+        self,
+        parent: GraphQLObjectType | None,  # None: whatever the type conditions (leaves)
+        selection_set: SelectionSetNode | None,
+        grouped: dict[str, list[FieldNode]],
+        visited: set[str],
+    ) -> None:
+        for selection in selection_set.selections if selection_set else ():
+            if not self._included(selection):
+                continue
+            if isinstance(selection, FieldNode):
+                key = (selection.alias or selection.name).value
+                grouped.setdefault(key, []).append(selection)
+                continue
+            if isinstance(selection, InlineFragmentNode):
+                condition, inner = selection.type_condition, selection.selection_set
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value in self.fragments:
+                if selection.name.value in visited:
+                    continue
+                visited.add(selection.name.value)
+                fragment = self.fragments[selection.name.value]
+                condition, inner = fragment.type_condition, fragment.selection_set
+            else:
+                continue
+            if (
+                condition is None
+                or parent is None
+                or condition.name.value == parent.name
+                or condition.name.value.startswith("_")
+            ):
+                self._collect(parent, inner, grouped, visited)
+
+    def _included(self, node: Any) -> bool:
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return not (skip and skip.get("if")) and not (include and not include.get("if"))
+
+    def _selections(self, parent: GraphQLObjectType, sets: _Sets, scope: _Scope) -> None:
+        for group in self._fields(parent, sets).values():
+            self._visit()
+            node = group[0]
+            definition = parent.fields.get(node.name.value)
+            if definition is None:
+                continue
+            try:
+                arguments = get_argument_values(definition, node, self.variables)
+            except Exception:
+                continue
+            target = get_named_type(definition.type)
+            try:
+                inner = self._field(parent.name, group, arguments, scope)
+            except BadInput:
+                continue  # refused before any call at execution too
+            if inner is not None and isinstance(target, GraphQLObjectType):
+                self._selections(target, _sets_of(group), inner)
+
+    def _field(
+        self, parent: str, group: list[FieldNode], args: dict[str, Any], scope: _Scope
+    ) -> _Scope | None:
+        name = group[0].name.value
+        sets = _sets_of(group)
+        if parent == "Query" and name == "stats":
+            return self._stats(
+                scope, "org" if args.get("scope") is None else _wire(args["scope"]), args.get("id"), args
+            )
+        if parent == "Query" and name == "_entities":
+            self._entities(sets, args.get("representations") or [])
+            return None
+        if (parent, name) in FEDERATED_FIELDS:
+            return self._federated(parent, name, args, scope)
+        if parent == "Stats" and name in ("storage", "ai", "privateChat", "policies", "credits"):
+            return _Scope(
+                scope.times,
+                scope.selection,
+                resources.domain(name),
+                args,
+                scope.points,
+                scope.entity,
+                scope.sure,
+            )
+        if parent == "Legacy":
+            self._legacy(name, sets, args, scope)
+            return None
+        if scope.domain is None or scope.selection is None:
+            return scope
+        if name in ("timeSeries", "tokens"):
+            domain = resources.POLICY_TOKENS if name == "tokens" else scope.domain
+            filters = {} if name == "tokens" else scope.filters
+            # As at run time (resolvers.v2_fields): every series a breakdown could answer goes
+            # through the entity batch, a root stats(scope:, id:) as much as a federated entity's.
+            batchable = requests.entity_series(domain, scope.selection, filters)
+            if batchable is not None:
+                self.estimate.entity_series += [self._named(batchable) for _ in range(self._copies(scope))]
+            else:
+                self._add(requests.time_series(domain, scope.selection, filters), scope)
+            return scope
+        if name in ("breakdown", "providers", "users"):
+            by = _wire(args["by"]) if "by" in args else name
+            dimension = requests.dimension(scope.domain.name, by)
+            page = Page(args.get("limit", resources.LIMIT_DEFAULT), args.get("offset", 0))
+            series = self._wants_entity_series(sets)
+            self._add(requests.breakdown(dimension, scope.selection, scope.filters, page, series), scope)
+            return _Scope(
+                scope.times * page.limit, scope.selection, scope.domain, scope.filters, scope.points, sure=0
+            )
+        if name in SERIES_FORMS:
+            columns = len(self._fields(None, sets))
+            self._values(scope, scope.points * columns)
+            self.estimate.alignment += scope.times * columns
+            return None
+        if name == "totals":
+            self._values(scope, len(self._fields(None, sets)))
+            return None
+        if name in ("workspace", "repo", "bucket", "model", "aiConfig", "user", "rule"):
+            return _Scope(scope.times, entity=UNKNOWN, sure=scope.sure)
+        return scope
+
+    # -- the fields that start a scope ------------------------------------------------------------
+
+    def _stats(self, scope: _Scope, wire_scope: str, scope_id: str | None, args: dict[str, Any]) -> _Scope:
+        bucket = args.get("bucketSize")
+        selection = requests.select(
+            wire_scope, scope_id, _wire(args["window"]), None if bucket is None else _wire(bucket)
+        )
+        points = resources.points(selection.window, selection.bucket_size)
+        return _Scope(scope.times, selection, None, {}, points, scope.entity, scope.sure)
+
+    def _federated(self, parent: str, name: str, args: dict[str, Any], scope: _Scope) -> _Scope:
+        entity = scope.entity  # set by _entities, or a placeholder under a link
+        kind, filter_name = FEDERATED_FIELDS[(parent, name)]
+        if kind != "org":
+            return self._stats(scope, kind, entity, args)
+        inner = self._stats(scope, "org", None, args)
+        domain = resources.domain(name)
+        filters: dict[str, str | None] = {str(filter_name): entity}
+        return _Scope(inner.times, inner.selection, domain, filters, inner.points, entity, inner.sure)
+
+    def _entities(self, sets: _Sets, representations: list[Any]) -> None:
+        if len(representations) > self.max_representations:
+            message = (
+                f"_entities got {len(representations):,} representations; at most {self.max_representations:,}"
+                " are allowed in one request (FLASHBACK_MAX_REPRESENTATIONS)."
+            )
+            raise RequestFailure.document("MAX_REPRESENTATIONS_LIMIT", [GraphQLError(message)])
+        for representation in representations:
+            if not isinstance(representation, Mapping):
+                continue
+            type_name, entity = representation.get("__typename"), representation.get("id")
+            entity_type = self.schema.type_map.get(str(type_name))
+            if not isinstance(entity_type, GraphQLObjectType) or not isinstance(entity, str) or not entity:
+                continue
+            self._selections(entity_type, sets, _Scope(entity=entity))
+
+    def _legacy(self, name: str, sets: _Sets, args: dict[str, Any], scope: _Scope) -> None:
+        leaves = len(self._fields(None, sets))
+        if name == "creditsMonthly":
+            self._add(requests.credit_histogram(args.get("months")), scope)
+            self._values(scope, self._histogram_values(sets))
+            return
+        if name == "aiConfigTotals":
+            self._add(requests.ai_config_totals(args.get("aiLlmId")), scope)
+        else:
+            daily = _wire(args.get("resolution", "daily")) == "daily"
+            dates = requests.DateRange(args.get("startDate"), args.get("endDate"))
+            if name == "storage":
+                request = requests.storage_records(
+                    daily, dates, args.get("repoIds"), args.get("bucketIds"), args.get("hosts")
+                )
+            else:
+                request = requests.ai_records(
+                    daily, dates, AiRecordWhere(**(args.get("where") or {})).to_filter()
+                )
+            self._add(request, scope)
+        # How many records come back is the upstream's choice; they are counted as LEGACY_RECORDS.
+        self._values(scope, LEGACY_RECORDS * leaves)
+        self.estimate.guessed = True
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def _histogram_values(self, sets: _Sets) -> int:
+        """A credit histogram's values at their most: each field selected on ``months`` once per
+        month (up to ``MONTHS_MAX``), and on ``totals`` once."""
+        values = 0
+        for group in self._fields(None, sets).values():
+            fields = len(self._fields(None, _sets_of(group))) or 1  # a leaf (__typename) is one value
+            values += fields * (resources.MONTHS_MAX if group[0].name.value == "months" else 1)
+        return values
+
+    def _wants_entity_series(self, sets: _Sets) -> bool:
+        return any(
+            group[0].name.value == "entities"
+            and any(g[0].name.value in SERIES_FIELDS for g in self._fields(None, _sets_of(group)).values())
+            for group in self._fields(None, sets).values()
+        )
+
+    def _copies(self, scope: _Scope) -> int:
+        """Distinct calls to count for a field met ``scope.times`` times over: past the budget the
+        exact number changes nothing, and counting stops there (a nested breakdown of 500 under
+        one of 500 is not 250,000 entries)."""
+        return min(scope.times, self.call_cap)
+
+    def _values(self, scope: _Scope, each: int) -> None:
+        self.estimate.values += scope.times * each
+        self.estimate.sure_values += scope.sure * each
+
+    def _visit(self) -> None:
+        self._visits += 1
+        if self._visits > MAX_VISITS:
+            message = (
+                f"Walking this operation visits more than {MAX_VISITS:,} fields (each _entities"
+                " representation walks its selection again); ask for fewer representations or fields."
+            )
+            raise RequestFailure.document("MAX_FIELDS_LIMIT", [GraphQLError(message)])
+
+    def _next(self) -> str:
+        self._placeholders += 1
+        return f"{UNKNOWN}{self._placeholders}"
+
+    def _add(self, request: RestRequest, scope: _Scope) -> None:
+        """A call per entity when the entity is known only at run time (each has its own id)."""
+        if scope.entity != UNKNOWN:
+            self.estimate.calls.add(request)
+            return
+        self.estimate.calls |= {
+            RestRequest(request.path, (*request.params, ("entity", self._next())))
+            for _ in range(self._copies(scope))
+        }
+
+    def _named(self, request: EntitySeries) -> EntitySeries:
+        """An entity known only at run time gets an id of its own: each is its own call or batch member."""
+        if request.entity_id != UNKNOWN:
+            return request
+        return EntitySeries(
+            request.domain,
+            request.scope,
+            request.window,
+            request.bucket_size,
+            request.dimension,
+            self._next(),
+        )
+
+
+def _sets_of(group: Sequence[FieldNode]) -> _Sets:
+    return tuple(node.selection_set for node in group)
+
+
+def _wire(value: object) -> str:
+    return str(value.value) if isinstance(value, Enum) else str(value)
+
+
+def estimate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: VariableValues,
+    max_representations: int = 500,
+    max_calls: int = 10_000,
+) -> Estimate:
+    return CostWalk(schema, document, variables, max_representations, max_calls).run(operation)

@@ -1,0 +1,371 @@
+"""Each domain's specialised series, breakdown and entity types, and the domain fields of ``Stats``.
+
+The generic shapes live in ``gql.schema.series``; here each gets its concrete point, totals and column
+types and a name that says what it holds.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from gql.schema import metric_types as m
+from gql.schema.enums import (
+    AiBreakdownBy,
+    CreditBreakdownBy,
+    PolicyBreakdownBy,
+    PrivateChatBreakdownBy,
+    StorageBreakdownBy,
+    wire,
+)
+from gql.schema.links import (
+    LinksAiConfig,
+    LinksBucket,
+    LinksModel,
+    LinksPolicyRule,
+    LinksRepo,
+    LinksUser,
+    LinksWorkspace,
+)
+from gql.schema.lookahead import wants_entity_series
+from gql.schema.series import Breakdown, BreakdownEntity, TimeSeries
+from gql.schema.summary_fields import entity_latency, entity_summary, series_latency, series_summary
+from resolvers import requests, resources, v2_fields
+from resolvers.context import RequestContext
+from resolvers.errors import BadInput
+from resolvers.resources import Domain
+
+# -- time series --------------------------------------------------------------------------------
+
+
+@strawberry.type(description="Storage gateway traffic over the window.")
+class StorageTimeSeries(TimeSeries[m.StoragePoint, m.StorageColumns]):
+    point_type = m.StoragePoint
+    columns_type = m.StorageColumns
+    summary = series_summary(m.StorageMetric)
+    latencySummary = series_latency()
+
+
+@strawberry.type(description="AI gateway traffic over the window (private chat excluded).")
+class AiTimeSeries(TimeSeries[m.AiPoint, m.AiColumns]):
+    point_type = m.AiPoint
+    columns_type = m.AiColumns
+    summary = series_summary(m.AiMetric)
+    latencySummary = series_latency()
+
+
+@strawberry.type(description="Private-chat traffic over the window.")
+class PrivateChatTimeSeries(TimeSeries[m.PrivateChatPoint, m.PrivateChatColumns]):
+    point_type = m.PrivateChatPoint
+    columns_type = m.PrivateChatColumns
+    summary = series_summary(m.PrivateChatMetric)
+
+
+@strawberry.type(description="Policy enforcement and evaluation tokens over the window.")
+class PolicyTimeSeries(TimeSeries[m.PolicyPoint, m.PolicyColumns]):
+    point_type = m.PolicyPoint
+    columns_type = m.PolicyColumns
+    summary = series_summary(m.PolicyMetric)
+
+
+@strawberry.type(description="Tokens spent evaluating policies over the window.")
+class PolicyTokenTimeSeries(TimeSeries[m.PolicyTokenPoint, m.PolicyTokenColumns]):
+    point_type = m.PolicyTokenPoint
+    columns_type = m.PolicyTokenColumns
+    summary = series_summary(m.PolicyTokenMetric)
+
+
+@strawberry.type(description="Credits consumed, purchased and granted over the window.")
+class CreditTimeSeries(TimeSeries[m.CreditPoint, m.CreditColumns]):
+    point_type = m.CreditPoint
+    columns_type = m.CreditColumns
+    summary = series_summary(m.CreditMetric)
+
+
+# -- breakdown entities -------------------------------------------------------------------------
+
+
+@strawberry.type(description="A workspace, repo, bucket or node with its storage traffic.")
+class StorageEntity(
+    BreakdownEntity[m.StorageMetrics, m.StoragePoint, m.StorageColumns],
+    LinksWorkspace,
+    LinksRepo,
+    LinksBucket,
+):
+    totals_type = m.StorageMetrics
+    point_type = m.StoragePoint
+    columns_type = m.StorageColumns
+    summary = entity_summary(m.StorageMetric)
+    latencySummary = entity_latency()
+
+
+@strawberry.type(description="A storage provider with its storage traffic.")
+class StorageProviderEntity(StorageEntity):
+    @strawberry.field(description="The provider's kind, e.g. `wasabi` or `aws`.")
+    def provider(self) -> str:
+        return self.payload.extra["provider"]
+
+    @strawberry.field(description="The protocol the gateway speaks to it, e.g. `S3`.")
+    def protocol(self) -> str:
+        return self.payload.extra["protocol"]
+
+    @strawberry.field(description="The provider endpoint's URL.")
+    def endpoint(self) -> str:
+        return self.payload.extra["endpoint"]
+
+
+@strawberry.type(
+    description="A workspace, repo, model, provider, node or AI configuration with its AI traffic."
+)
+class AiEntity(
+    BreakdownEntity[m.AiMetrics, m.AiPoint, m.AiColumns], LinksWorkspace, LinksRepo, LinksModel, LinksAiConfig
+):
+    totals_type = m.AiMetrics
+    point_type = m.AiPoint
+    columns_type = m.AiColumns
+    summary = entity_summary(m.AiMetric)
+    latencySummary = entity_latency()
+
+
+@strawberry.type(description="A model or user with its private-chat traffic.")
+class PrivateChatEntity(
+    BreakdownEntity[m.PrivateChatMetrics, m.PrivateChatPoint, m.PrivateChatColumns], LinksModel, LinksUser
+):
+    totals_type = m.PrivateChatMetrics
+    point_type = m.PrivateChatPoint
+    columns_type = m.PrivateChatColumns
+    summary = entity_summary(m.PrivateChatMetric)
+
+
+@strawberry.type(description="A user with private-chat traffic, conversations and last activity.")
+class PrivateChatUserEntity(
+    BreakdownEntity[m.PrivateChatUserTotals, m.PrivateChatPoint, m.PrivateChatColumns], LinksUser
+):
+    totals_type = m.PrivateChatUserTotals
+    point_type = m.PrivateChatPoint
+    columns_type = m.PrivateChatColumns
+    summary = entity_summary(m.PrivateChatMetric)
+
+
+@strawberry.type(description="A policy rule or user with its policy enforcement.")
+class PolicyEntity(
+    BreakdownEntity[m.PolicyEnforcementMetrics, m.PolicyEnforcementPoint, m.PolicyEnforcementColumns],
+    LinksPolicyRule,
+    LinksUser,
+):
+    totals_type = m.PolicyEnforcementMetrics
+    point_type = m.PolicyEnforcementPoint
+    columns_type = m.PolicyEnforcementColumns
+    summary = entity_summary(m.PolicyEnforcementMetric)
+
+
+@strawberry.type(description="A workspace, repo, model, provider or bucket with its credits.")
+class CreditEntity(
+    BreakdownEntity[m.CreditMetrics, m.CreditPoint, m.CreditColumns],
+    LinksWorkspace,
+    LinksRepo,
+    LinksModel,
+    LinksBucket,
+):
+    totals_type = m.CreditMetrics
+    point_type = m.CreditPoint
+    columns_type = m.CreditColumns
+    summary = entity_summary(m.CreditMetric)
+
+
+# -- breakdowns ---------------------------------------------------------------------------------
+
+
+@strawberry.type(description="Storage traffic by workspace, repo, bucket or node.")
+class StorageBreakdown(Breakdown[StorageEntity]):
+    entity_type = StorageEntity
+
+
+@strawberry.type(description="Storage traffic by storage provider.")
+class StorageProviderBreakdown(Breakdown[StorageProviderEntity]):
+    entity_type = StorageProviderEntity
+
+
+@strawberry.type(
+    description="AI gateway traffic by workspace, repo, model, provider, node or AI configuration."
+)
+class AiBreakdown(Breakdown[AiEntity]):
+    entity_type = AiEntity
+
+
+@strawberry.type(description="Private-chat traffic by model or user.")
+class PrivateChatBreakdown(Breakdown[PrivateChatEntity]):
+    entity_type = PrivateChatEntity
+
+
+@strawberry.type(description="Private-chat traffic by user, with conversations and last activity.")
+class PrivateChatUserBreakdown(Breakdown[PrivateChatUserEntity]):
+    entity_type = PrivateChatUserEntity
+
+
+@strawberry.type(description="Policy enforcement by rule or user.")
+class PolicyBreakdown(Breakdown[PolicyEntity]):
+    entity_type = PolicyEntity
+
+
+@strawberry.type(description="Credits by workspace, repo, model, provider or bucket.")
+class CreditBreakdown(Breakdown[CreditEntity]):
+    entity_type = CreditEntity
+
+
+# -- domain fields ------------------------------------------------------------------------------
+
+Limit = Annotated[
+    int,
+    strawberry.argument(
+        description=f"Entities per page, 1 to {resources.LIMIT_MAX}. Series are fetched for the page only."
+    ),
+]
+Offset = Annotated[int, strawberry.argument(description=f"Entities to skip, 0 to {resources.OFFSET_MAX}.")]
+BY = strawberry.argument(description="The dimension to break down by.")
+TIME_SERIES = "The domain's time series; null (with an error) if the upstream call fails."
+BREAKDOWN = "The domain broken down by `by`; entity series are fetched only if selected."
+
+
+@strawberry.type
+class DomainStats:
+    selection: strawberry.Private[requests.Selection]
+    filters: strawberry.Private[requests.Filters]
+
+    async def _series(self, info: Info, domain: Domain) -> Any:
+        context: RequestContext = info.context
+        return await v2_fields.time_series(context, domain, self.selection, self.filters)
+
+    async def _breakdown(self, info: Info, domain: Domain, by: str, limit: int, offset: int) -> Any:
+        context: RequestContext = info.context
+        dimension = requests.dimension(domain.name, by)
+        page = requests.Page(limit, offset)
+        series = wants_entity_series(info)
+        return await v2_fields.breakdown(context, dimension, self.selection, self.filters, page, series)
+
+
+@strawberry.type(description="Storage gateway statistics (uploads, downloads, size, latency, requests).")
+class StorageStats(DomainStats):
+    @strawberry.field(description=TIME_SERIES)
+    async def timeSeries(self, info: Info) -> StorageTimeSeries | None:
+        return StorageTimeSeries(payload=await self._series(info, resources.STORAGE))
+
+    @strawberry.field(description=BREAKDOWN)
+    async def breakdown(
+        self,
+        info: Info,
+        by: Annotated[StorageBreakdownBy, BY],
+        limit: Limit = resources.LIMIT_DEFAULT,
+        offset: Offset = 0,
+    ) -> StorageBreakdown | None:
+        return StorageBreakdown(
+            payload=await self._breakdown(info, resources.STORAGE, wire(by), limit, offset)
+        )
+
+    @strawberry.field(
+        description="Storage traffic by provider, with each provider's kind, protocol and endpoint."
+    )
+    async def providers(
+        self, info: Info, limit: Limit = resources.LIMIT_DEFAULT, offset: Offset = 0
+    ) -> StorageProviderBreakdown | None:
+        payload = await self._breakdown(info, resources.STORAGE, "providers", limit, offset)
+        return StorageProviderBreakdown(payload=payload)
+
+
+@strawberry.type(
+    description="AI gateway statistics (tokens, requests, conversations, latency); private chat excluded."
+)
+class AiStats(DomainStats):
+    @strawberry.field(description=TIME_SERIES)
+    async def timeSeries(self, info: Info) -> AiTimeSeries | None:
+        return AiTimeSeries(payload=await self._series(info, resources.AI))
+
+    @strawberry.field(description=BREAKDOWN)
+    async def breakdown(
+        self,
+        info: Info,
+        by: Annotated[AiBreakdownBy, BY],
+        limit: Limit = resources.LIMIT_DEFAULT,
+        offset: Offset = 0,
+    ) -> AiBreakdown | None:
+        return AiBreakdown(payload=await self._breakdown(info, resources.AI, wire(by), limit, offset))
+
+
+@strawberry.type(description="Private-chat statistics (tokens, requests).")
+class PrivateChatStats(DomainStats):
+    @strawberry.field(description=TIME_SERIES)
+    async def timeSeries(self, info: Info) -> PrivateChatTimeSeries | None:
+        return PrivateChatTimeSeries(payload=await self._series(info, resources.PRIVATE_CHAT))
+
+    @strawberry.field(description=BREAKDOWN)
+    async def breakdown(
+        self,
+        info: Info,
+        by: Annotated[PrivateChatBreakdownBy, BY],
+        limit: Limit = resources.LIMIT_DEFAULT,
+        offset: Offset = 0,
+    ) -> PrivateChatBreakdown | None:
+        payload = await self._breakdown(info, resources.PRIVATE_CHAT, wire(by), limit, offset)
+        return PrivateChatBreakdown(payload=payload)
+
+    @strawberry.field(description="Private-chat traffic by user, with conversations and last activity.")
+    async def users(
+        self, info: Info, limit: Limit = resources.LIMIT_DEFAULT, offset: Offset = 0
+    ) -> PrivateChatUserBreakdown | None:
+        payload = await self._breakdown(info, resources.PRIVATE_CHAT, "users", limit, offset)
+        return PrivateChatUserBreakdown(payload=payload)
+
+
+@strawberry.type(description="Policy statistics (violations by action and severity, evaluation tokens).")
+class PolicyStats(DomainStats):
+    @strawberry.field(description=TIME_SERIES)
+    async def timeSeries(self, info: Info) -> PolicyTimeSeries | None:
+        return PolicyTimeSeries(payload=await self._series(info, resources.POLICIES))
+
+    @strawberry.field(
+        description="Tokens spent evaluating policies. They belong to no single rule, user or key, so this"
+        " field takes no filter: ask for it on `policies` without arguments."
+    )
+    async def tokens(self, info: Info) -> PolicyTokenTimeSeries | None:
+        given = [name for name, value in self.filters.items() if value is not None]
+        if given:
+            raise BadInput(
+                f"policies.tokens takes no filter but policies got {', '.join(given)}; ask for tokens on"
+                " a `policies` field without arguments (an alias keeps both in one query)."
+            )
+        context: RequestContext = info.context
+        payload = await v2_fields.time_series(context, resources.POLICY_TOKENS, self.selection, {})
+        return PolicyTokenTimeSeries(payload=payload)
+
+    @strawberry.field(description=BREAKDOWN)
+    async def breakdown(
+        self,
+        info: Info,
+        by: Annotated[PolicyBreakdownBy, BY],
+        limit: Limit = resources.LIMIT_DEFAULT,
+        offset: Offset = 0,
+    ) -> PolicyBreakdown | None:
+        return PolicyBreakdown(
+            payload=await self._breakdown(info, resources.POLICIES, wire(by), limit, offset)
+        )
+
+
+@strawberry.type(description="Credit statistics (consumed by AI and storage, purchased, granted).")
+class CreditStats(DomainStats):
+    @strawberry.field(description=TIME_SERIES)
+    async def timeSeries(self, info: Info) -> CreditTimeSeries | None:
+        return CreditTimeSeries(payload=await self._series(info, resources.CREDITS))
+
+    @strawberry.field(description=BREAKDOWN)
+    async def breakdown(
+        self,
+        info: Info,
+        by: Annotated[CreditBreakdownBy, BY],
+        limit: Limit = resources.LIMIT_DEFAULT,
+        offset: Offset = 0,
+    ) -> CreditBreakdown | None:
+        return CreditBreakdown(
+            payload=await self._breakdown(info, resources.CREDITS, wire(by), limit, offset)
+        )

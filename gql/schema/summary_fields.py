@@ -1,0 +1,89 @@
+"""``summary(metric:)`` fields, made per domain because each takes that domain's metric enum.
+
+This module keeps its annotations as real objects (no postponed evaluation): the resolvers are
+built inside functions, and Strawberry reads the enum of each from the closure. The closures only
+pass their arguments on; the work is done by ``series_summary_of`` and ``entity_summary_of``.
+"""
+
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+
+from gql.schema.enums import wire
+from gql.schema.series import LatencySummary, Summary
+from resolvers.statistics import summarize, summary_of
+
+_METRIC = "The metric to summarise; the gateway computes it from the series it already holds."
+
+
+def series_summary_of(series: Any, metric: Enum | None) -> Summary:
+    """The upstream's own summary, or with ``metric`` the gateway's summary of any metric."""
+    if metric is None:
+        return Summary.of(summary_of(series.payload))
+    return Summary.of(summarize(series.payload.columns.values[wire(metric)]))
+
+
+def entity_summary_of(entity: Any, metric: Enum) -> Summary:
+    """The gateway's summary of one metric of an entity's series (the upstream sends none)."""
+    return Summary.of(summarize(entity.series_columns().values[wire(metric)]))
+
+
+LATENCY = "latencyMs"
+
+
+def latency_summary_of(columns: Any) -> LatencySummary:
+    """The statistics of the per-bucket latency, computed by the gateway from the series it holds."""
+    return LatencySummary.of(summarize(columns.values[LATENCY]))
+
+
+def series_latency() -> Any:  # pragma: no mutate block (import time)
+    def latency(self: Any) -> LatencySummary:
+        return latency_summary_of(self.payload.columns)
+
+    return strawberry.field(
+        resolver=latency,
+        description="Statistics of the per-bucket mean latency, computed by the gateway from the series"
+        " (no extra upstream call).",
+    )
+
+
+def entity_latency() -> Any:  # pragma: no mutate block (import time)
+    def latency(self: Any) -> LatencySummary:
+        return latency_summary_of(self.series_columns())
+
+    return strawberry.field(
+        resolver=latency,
+        description="Statistics of the entity's per-bucket mean latency, computed by the gateway (asks"
+        " the breakdown for series).",
+    )
+
+
+def series_summary(metrics: type[Enum]) -> Any:  # pragma: no mutate block (import time)
+    def summary(
+        self: Any,
+        metric: Annotated[metrics | None, strawberry.argument(description=_METRIC)] = None,  # type: ignore[valid-type]
+    ) -> Summary:
+        return series_summary_of(self, metric)
+
+    return strawberry.field(
+        resolver=summary,
+        description="Without `metric`: the upstream's summary of the domain's main metric (requests for"
+        " storage, AI and private chat; violations for policies; policyTokensIn + policyTokensOut for"
+        " policy tokens; creditsTotal for credits). With `metric`: the same statistics of that metric,"
+        " computed by the gateway with the same method, at no extra upstream cost.",
+    )
+
+
+def entity_summary(metrics: type[Enum]) -> Any:  # pragma: no mutate block (import time)
+    def summary(
+        self: Any,
+        metric: Annotated[metrics, strawberry.argument(description=_METRIC)],  # type: ignore[valid-type]
+    ) -> Summary:
+        return entity_summary_of(self, metric)
+
+    return strawberry.field(
+        resolver=summary,
+        description="Statistics of one metric over the entity's series, computed by the gateway (asks the"
+        " breakdown for series).",
+    )
