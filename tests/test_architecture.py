@@ -80,7 +80,9 @@ def test_the_module_map_lists_every_module_and_no_other() -> None:
 def test_no_room_imports_a_room_before_it(path: str) -> None:
     """server → pipeline → schema → resolvers: a module's imports stay in its room or go on down."""
     own = _own_room(path)
-    assert own in ROOMS, f"{path} lies in no room: gql's modules live in gql/server, gql/pipeline or gql/schema"
+    assert own in ROOMS, (
+        f"{path} lies in no room: gql's modules live in gql/server, gql/pipeline or gql/schema"
+    )
     before = set(ROOMS[: ROOMS.index(own)])
     assert _imported_packages(path) & before == set(), f"{path} imports a room before its own"
 

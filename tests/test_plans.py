@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from starlette.applications import Starlette
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.pipeline import lean_resolvers, plan_runs, plans, row_form
+from gql.pipeline import lean_resolvers, plan_runs, row_form
 from gql.pipeline.bounded_cache import BoundedCache
 from gql.pipeline.documents import DocumentCache
 from gql.pipeline.engine import schema

@@ -88,7 +88,9 @@ class GatewaySettings(BaseModel):
     entity_batching: Literal["auto", "never", "always"] = _env(
         "FLASHBACK_ENTITY_BATCHING", "When federated entities share a breakdown.", default="auto"
     )
-    engine: Engine = _env("FLASHBACK_ENGINE", "How operations run (gql/pipeline/execution.py).", default="plans")
+    engine: Engine = _env(
+        "FLASHBACK_ENGINE", "How operations run (gql/pipeline/execution.py).", default="plans"
+    )
     federation_tracing: bool = _env(
         "FLASHBACK_FEDERATION_TRACING", "Answer FTV1 trace requests.", default=False
     )
