@@ -49,6 +49,7 @@ def main() -> None:
         upstream = f"http://127.0.0.1:{upstream_port}"
         ports = {"other": free_port(), "this": free_port()}
         commands = {name: gateway_command(port, upstream, cache=False) for name, port in ports.items()}
+        commands["other"] = (_module_of(args.other, commands["other"][0]), commands["other"][1])
         with (
             started(
                 [sys.executable, "-m", "bench.replay", str(upstream_port), str(db), PINNED_NOW], upstream_port
@@ -67,6 +68,13 @@ def main() -> None:
                 for name in order:
                     loads[name].append(wrk(urls[name], query, args.seconds, pids[name], connections))
     report(loads, args)
+
+
+def _module_of(checkout: Path, command: list[str]) -> list[str]:
+    """The command's module as the other checkout names it: before the three rooms, ``gql.cli``."""
+    if (checkout / "gql" / "server" / "cli.py").is_file():
+        return command
+    return [("gql.cli" if part == "gql.server.cli" else part) for part in command]
 
 
 def _with_port(command: tuple[list[str], dict[str, str]], port: int) -> tuple[list[str], int, dict[str, str]]:
