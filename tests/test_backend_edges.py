@@ -94,8 +94,7 @@ def test_legacy_minute_ranges_default_to_24_hours_and_stop_at_7_days(api: Api, p
     assert all(ts % 300 == 0 for ts in default)
     assert min(default) < NOW - DAY + 3600  # the whole day is there, not only its end
     end = NOW - NOW % 300
-    week = f"{_iso(end - 7 * DAY)}"
-    assert api.get(path, startDate=week, endDate=_iso(end)).status_code == 200
+    assert api.get(path, startDate=_iso(end - 7 * DAY), endDate=_iso(end)).status_code == 200
     refused = api.get(path, startDate=_iso(end - 7 * DAY - 300), endDate=_iso(end))
     assert refused.status_code == 400 and "7 days" in refused.json()["message"]
 

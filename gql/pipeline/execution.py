@@ -37,7 +37,6 @@ from gql.pipeline.plans import Plan
 
 OWN_EXTENSIONS = frozenset({PreparedDocumentExtension, GatewayErrors})
 Engine = Literal["plans", "executor", "strawberry"]
-ENGINES: tuple[Engine, ...] = ("plans", "executor", "strawberry")
 
 
 @functools.cache

@@ -64,9 +64,6 @@ class OperationCache:
         self.plans = plans
         self._entries: BoundedCache[CompiledOperation] = BoundedCache(size, max_bytes)
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
     def compile(
         self,
         prepared: PreparedDocument,

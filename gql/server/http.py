@@ -189,7 +189,7 @@ class GraphQLEndpoint:
         return respond(body, status, media_type)
 
     async def _run(self, request: Request, media_type: str, outcome: Outcome) -> Response:
-        admitted = await self._admit(request, *await self._prepare(request, outcome))
+        admitted = self._admit(request, *await self._prepare(request, outcome))
         if admitted.kept_as is not None:
             assert self.parts.answers is not None
             kept = await self.parts.answers.recall(*admitted.kept_as)
@@ -219,7 +219,7 @@ class GraphQLEndpoint:
         compiled = parts.operations.compile(prepared, operation, graphql_request.variables)
         return graphql_request, prepared, compiled
 
-    async def _admit(
+    def _admit(
         self,
         request: Request,
         graphql_request: GraphQLRequest,
