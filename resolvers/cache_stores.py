@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
 import redis.asyncio
+
+from resolvers.bounded_cache import BoundedCache
 
 SECRET_KEY = "flashback:cache:secret"
 
@@ -39,47 +40,38 @@ class MemoryStore:
 
     def __init__(self, max_bytes: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_bytes = max_bytes
-        self.used = 0
         self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        # An entry is (when it expires, the body), sized by its key and body.
+        self._entries: BoundedCache[tuple[float, bytes]] = BoundedCache(None, max_bytes, max_bytes // 4)
         self._secret = secrets.token_bytes(32)
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def used(self) -> int:
+        """Bytes held: the keys and bodies of every entry kept."""
+        return self._entries.bytes
+
     async def get(self, key: str) -> tuple[bytes, float] | None:
-        entry = self._entries.get(key)
-        if entry is None:
+        found, entry = self._entries.lookup(key)
+        if not found or entry is None:
             return None
         expires, body = entry
         left = expires - self._clock()
         if left <= 0:
-            self._forget(key)
+            self._entries.forget(key)
             return None
-        self._entries.move_to_end(key)
         return body, left
 
     async def put(self, key: str, body: bytes, seconds: float) -> None:
-        size = len(key) + len(body)
-        if size > self.max_bytes // 4:
-            return
-        if key in self._entries:
-            self._forget(key)
-        self._entries[key] = (self._clock() + seconds, body)
-        self.used += size
-        while self.used > self.max_bytes:
-            self._forget(next(iter(self._entries)))
-
-    def _forget(self, key: str) -> None:
-        _, body = self._entries.pop(key)
-        self.used -= len(key) + len(body)
+        self._entries.put(key, (self._clock() + seconds, body), len(key) + len(body))
 
     async def secret(self) -> bytes:
         return self._secret
 
     async def close(self) -> None:
         self._entries.clear()
-        self.used = 0
 
 
 class RedisStore:

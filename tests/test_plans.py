@@ -26,7 +26,6 @@ from starlette.applications import Starlette
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql.pipeline import lean_resolvers, plan_runs, row_form
-from gql.pipeline.bounded_cache import BoundedCache
 from gql.pipeline.documents import DocumentCache
 from gql.pipeline.engine import schema
 from gql.pipeline.plan_runs import run
@@ -35,6 +34,7 @@ from gql.schema.scalars import SCALARS
 from gql.server.app import create_app
 from gql.server.graphiql import REFERENCE_QUERY
 from gql.server.settings import GatewaySettings
+from resolvers.bounded_cache import BoundedCache
 from tests.conftest import per_module
 from tests.gateway import Gateway
 from tests.test_every_field import every_field_queries

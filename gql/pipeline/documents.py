@@ -28,10 +28,10 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from gql.pipeline import limits
-from gql.pipeline.bounded_cache import BoundedCache
 from gql.pipeline.failures import RequestFailure
 from gql.pipeline.limits import Limits
 from gql.pipeline.overlaps import OTHER_RULES, overlapping_fields
+from resolvers.bounded_cache import BoundedCache
 
 
 class _ForwardLexer(Lexer):

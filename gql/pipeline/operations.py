@@ -18,11 +18,11 @@ from graphql import GraphQLSchema, OperationDefinitionNode
 from graphql.execution.values import VariableValues
 
 from gql.pipeline import cost
-from gql.pipeline.bounded_cache import BoundedCache
 from gql.pipeline.budget import Estimate, estimate_bytes
 from gql.pipeline.documents import PreparedDocument, check_variables
 from gql.pipeline.limits import Limits
 from gql.pipeline.plans import Plan, plan_for
+from resolvers.bounded_cache import BoundedCache
 
 # The document's key, the operation's name, and a digest of the variables: not the variables
 # themselves, so that a 200 KB id is not kept three times over.

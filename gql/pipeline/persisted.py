@@ -13,7 +13,6 @@ refused with ``PERSISTED_QUERY_NOT_IN_LIST`` and nothing is registered.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from graphql import GraphQLError
 
 from gql.pipeline.documents import document_key
 from gql.pipeline.failures import RequestFailure
+from resolvers.bounded_cache import BoundedCache
 
 MANIFEST_FORMAT = "apollo-persisted-query-manifest"
 
@@ -64,8 +64,8 @@ class PersistedQueries:
         self.apq = apq and not only_trusted
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._store: OrderedDict[str, str] = OrderedDict()
-        self._bytes = 0
+        # Text is stored once per hash; a text larger than the whole bound is not kept.
+        self._store: BoundedCache[str] = BoundedCache(max_entries, max_bytes)
 
     def resolve(self, query: str | None, extensions: Mapping[str, Any] | None) -> Resolved:
         """The document a request asks to run, by text or by hash."""
@@ -112,19 +112,11 @@ class PersistedQueries:
     def _recall(self, key: str) -> str | None:
         if not self.apq:
             return None
-        text = self._store.get(key)
-        if text is not None:
-            self._store.move_to_end(key)
-        return text
+        return self._store.lookup(key)[1]
 
     def _remember(self, key: str, text: str) -> None:
-        if key in self._store or len(text) > self.max_bytes:
-            return
-        self._store[key] = text
-        self._bytes += len(text)
-        while len(self._store) > self.max_entries or self._bytes > self.max_bytes:
-            _, dropped = self._store.popitem(last=False)
-            self._bytes -= len(dropped)
+        if key not in self._store:
+            self._store.put(key, text, len(text))
 
 
 def _digest(persisted: object) -> str:
