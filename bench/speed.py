@@ -41,7 +41,7 @@ from bench.gateway import FIELDS, median_ms, values_in
 from gql.server.graphiql import REFERENCE_QUERY
 from local_backend.settings import BackendSettings
 from local_backend.store import Store
-from resolvers import requests
+from resolvers import dimensions, requests
 from resolvers.v2_payloads import breakdown_parser
 
 SMALL = "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } } } }"
@@ -193,7 +193,7 @@ def direct_dashboard_ms(upstream: str, calls: list[dict[str, Any]], runs: int) -
 
 def decoder_figures(upstream: str) -> tuple[int, float, float]:
     """The 50-entity, 144-point breakdown body: our typed decoding against ``orjson.loads``."""
-    dimension = requests.dimension("policies", "users")
+    dimension = dimensions.dimension("policies", "users")
     body = httpx.get(
         f"{upstream}/v2/stats/policies/breakdown/users?scope=org&window=24h&limit=50&includeSeries=true",
         headers={"Authorization": f"Bearer {TOKEN}"},

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from resolvers import requests
 from resolvers.context import RequestContext
-from resolvers.requests import Dimension, Filters, Page, Selection
+from resolvers.dimensions import Dimension
+from resolvers.requests import Filters, Page, Selection
 from resolvers.resources import Domain
 from resolvers.v2_payloads import BreakdownPayload, SeriesPayload, breakdown_parser, series_parser
 

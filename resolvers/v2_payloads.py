@@ -19,8 +19,9 @@ from typing import Annotated, Any
 import msgspec
 
 from resolvers import resources
+from resolvers.dimensions import OPTIONAL_USER_TOTALS, Dimension
 from resolvers.errors import MalformedBody
-from resolvers.requests import OPTIONAL_USER_TOTALS, Dimension, Selection
+from resolvers.requests import Selection
 from resolvers.resources import Domain, Metric
 from resolvers.values import LONG_MAX, LONG_MIN, Number, one_of
 

@@ -15,7 +15,7 @@ import pytest
 from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLType
 
 from gql.pipeline.engine import schema
-from resolvers import requests, resources
+from resolvers import dimensions, resources
 from tests.conftest import Api
 from tests.gateway import Gateway
 
@@ -124,10 +124,10 @@ def test_every_time_series_field_equals_rest(
     )
 
 
-def _breakdown_fields() -> list[tuple[str, requests.Dimension, str]]:
+def _breakdown_fields() -> list[tuple[str, dimensions.Dimension, str]]:
     """(domain field, dimension, the GraphQL call that asks for it) for every dimension there is."""
     cases = []
-    for dimension in requests.DIMENSIONS:
+    for dimension in dimensions.DIMENSIONS:
         call = f"breakdown(by: {dimension.name}, limit: 4)" if dimension.name else f"{dimension.by}(limit: 4)"
         cases.append((dimension.domain, dimension, call))
         if dimension.name and dimension.extra_totals:
@@ -144,7 +144,7 @@ BREAKDOWNS = _breakdown_fields()
     ids=[f"{f}-{c.split('(')[0]}-{d.by}" for f, d, c in BREAKDOWNS],
 )
 def test_every_breakdown_field_equals_rest(
-    gateway: Gateway, api: Api, field: str, dimension: requests.Dimension, call: str
+    gateway: Gateway, api: Api, field: str, dimension: dimensions.Dimension, call: str
 ) -> None:
     domain_type = _type_of("Stats", field)
     breakdown_type = _type_of(domain_type, call.split("(")[0])
@@ -167,7 +167,7 @@ def test_every_breakdown_field_equals_rest(
         for link in ("workspace", "repo", "bucket", "model", "aiConfig", "user", "rule"):
             if link in entity:
                 linked = _type_of(entity_type, link)
-                expected = {"id": theirs["entityId"]} if requests.linked_by(linked) == dimension.by else None
+                expected = {"id": theirs["entityId"]} if dimensions.linked_by(linked) == dimension.by else None
                 assert entity[link] == expected, link
         _assert_series(entity, theirs["series"], entity_type)
 

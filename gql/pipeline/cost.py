@@ -17,32 +17,29 @@ the loaders keeps those within the budget.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from graphql import (
     DocumentNode,
-    FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
+    GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
     OperationDefinitionNode,
-    SelectionSetNode,
     get_named_type,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
-from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, collect_fields
+from graphql.execution.values import VariableValues, get_argument_values
 
 from gql.pipeline.budget import Estimate
 from gql.pipeline.failures import RequestFailure
 from gql.schema.legacy_types import AiRecordWhere
-from gql.schema.lookahead import SERIES_FIELDS
-from resolvers import requests, resources
+from gql.schema.lookahead import Selections
+from resolvers import dimensions, requests, resources
 from resolvers.errors import BadInput
 from resolvers.requests import EntitySeries, Page, RestRequest, Selection
 
@@ -52,22 +49,10 @@ SERIES_FORMS = {"series", "columns"}
 MAX_VISITS = 25_000
 LEGACY_RECORDS = 1_000  # records a legacy list is counted as: the upstream decides how many there are
 UNKNOWN = "?"  # the id of an entity known only at run time (under a breakdown entity's link)
-FEDERATED_FIELDS = {
-    ("Workspace", "stats"): ("workspace", None),
-    ("Repo", "stats"): ("repo", None),
-    ("Bucket", "storage"): ("org", "bucketId"),
-    ("AiConfig", "ai"): ("org", "aiLlmId"),
-    ("AiConfig", "privateChat"): ("org", "aiLlmId"),
-    ("AiConfig", "credits"): ("org", "aiLlmId"),
-    ("User", "privateChat"): ("org", "userId"),
-    ("User", "policies"): ("org", "userId"),
-    ("PolicyRule", "policies"): ("org", "ruleId"),
-    ("Model", "ai"): ("org", "model"),
-    ("Model", "privateChat"): ("org", "model"),
-}
-
-
-_Sets = Sequence[SelectionSetNode | None]  # the selection sets of one response key's fields, merged
+# Fields of a federated entity that start its statistics: ``stats`` (an entity with a scope of its
+# own) and the domains (the organization's, filtered to the entity): resolvers.dimensions.narrowing.
+DOMAIN_FIELDS = frozenset(domain.name for domain in resources.DOMAINS)  # Stats.storage, Stats.ai, ...
+ENTITY_STATS_FIELDS = DOMAIN_FIELDS | {"stats"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +81,7 @@ class CostWalk:
         self.call_cap = max_calls + 1
         self.max_representations = max_representations
         self.variables = variables
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
+        self.document = document
         self.estimate = Estimate()
         self._placeholders = 0
         self._visits = 0
@@ -106,93 +89,64 @@ class CostWalk:
     def run(self, operation: OperationDefinitionNode) -> Estimate:
         query_type = self.schema.query_type
         assert query_type is not None
-        self._selections(query_type, (operation.selection_set,), _Scope())
+        fragments = {
+            d.name.value: d for d in self.document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.selections = Selections(self.schema, fragments, self.variables, operation)
+        root = collect_fields(
+            self.schema, self.selections.fragments, self.variables, query_type, operation
+        ).grouped_field_set
+        self._grouped(query_type, root, _Scope())
         return self.estimate
 
     # -- the walk ---------------------------------------------------------------------------------
 
-    def _fields(self, parent: GraphQLObjectType | None, sets: _Sets) -> dict[str, list[FieldNode]]:
-        """The fields selected on ``parent`` in ``sets``, by response key, as graphql-core's
-        ``collect_subfields`` groups them: each fragment once per collection, equal keys merged.
-        So the walk is as long as the operation's fields with fragments spread in place, which
-        ``gql.pipeline.limits`` bounds, and a fragment spread twice in one selection set is walked once."""
-        grouped: dict[str, list[FieldNode]] = {}
-        visited: set[str] = set()
-        for selection_set in sets:
-            self._collect(parent, selection_set, grouped, visited)
-        return grouped
+    def _selections(self, parent: GraphQLObjectType, details: FieldDetailsList, scope: _Scope) -> None:
+        """The fields below ``details`` on ``parent``, as graphql-core's ``collect_subfields``
+        groups them: each fragment once per collection, equal keys merged, type conditions and
+        ``@skip``/``@include`` applied. So the walk is as long as the operation's fields with
+        fragments spread in place, which ``gql.pipeline.limits`` bounds."""
+        self._grouped(parent, self.selections.below(parent, details), scope)
 
-    def _collect(
-        self,
-        parent: GraphQLObjectType | None,  # None: whatever the type conditions (leaves)
-        selection_set: SelectionSetNode | None,
-        grouped: dict[str, list[FieldNode]],
-        visited: set[str],
-    ) -> None:
-        for selection in selection_set.selections if selection_set else ():
-            if not self._included(selection):
-                continue
-            if isinstance(selection, FieldNode):
-                key = (selection.alias or selection.name).value
-                grouped.setdefault(key, []).append(selection)
-                continue
-            if isinstance(selection, InlineFragmentNode):
-                condition, inner = selection.type_condition, selection.selection_set
-            elif isinstance(selection, FragmentSpreadNode) and selection.name.value in self.fragments:
-                if selection.name.value in visited:
-                    continue
-                visited.add(selection.name.value)
-                fragment = self.fragments[selection.name.value]
-                condition, inner = fragment.type_condition, fragment.selection_set
-            else:
-                continue
-            if (
-                condition is None
-                or parent is None
-                or condition.name.value == parent.name
-                or condition.name.value.startswith("_")
-            ):
-                self._collect(parent, inner, grouped, visited)
-
-    def _included(self, node: Any) -> bool:
-        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
-        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
-        return not (skip and skip.get("if")) and not (include and not include.get("if"))
-
-    def _selections(self, parent: GraphQLObjectType, sets: _Sets, scope: _Scope) -> None:
-        for group in self._fields(parent, sets).values():
+    def _grouped(self, parent: GraphQLObjectType, grouped: GroupedFieldSet, scope: _Scope) -> None:
+        for group in grouped.values():
             self._visit()
-            node = group[0]
+            node = group[0].node
             definition = parent.fields.get(node.name.value)
             if definition is None:
-                continue
+                continue  # __typename
             try:
                 arguments = get_argument_values(definition, node, self.variables)
             except Exception:
                 continue
             target = get_named_type(definition.type)
             try:
-                inner = self._field(parent.name, group, arguments, scope)
+                inner = self._field(parent, target, group, arguments, scope)
             except BadInput:
                 continue  # refused before any call at execution too
             if inner is not None and isinstance(target, GraphQLObjectType):
-                self._selections(target, _sets_of(group), inner)
+                self._selections(target, group, inner)
 
     def _field(
-        self, parent: str, group: list[FieldNode], args: dict[str, Any], scope: _Scope
+        self,
+        parent_type: GraphQLObjectType,
+        target: GraphQLNamedType,
+        group: FieldDetailsList,
+        args: dict[str, Any],
+        scope: _Scope,
     ) -> _Scope | None:
-        name = group[0].name.value
-        sets = _sets_of(group)
+        parent, name = parent_type.name, group[0].node.name.value
         if parent == "Query" and name == "stats":
             return self._stats(
                 scope, "org" if args.get("scope") is None else _wire(args["scope"]), args.get("id"), args
             )
         if parent == "Query" and name == "_entities":
-            self._entities(sets, args.get("representations") or [])
+            self._entities(group, args.get("representations") or [])
             return None
-        if (parent, name) in FEDERATED_FIELDS:
-            return self._federated(parent, name, args, scope)
-        if parent == "Stats" and name in ("storage", "ai", "privateChat", "policies", "credits"):
+        narrowing = dimensions.narrowing(parent) if name in ENTITY_STATS_FIELDS else None
+        if narrowing is not None:
+            return self._federated(narrowing, name, args, scope)
+        if parent == "Stats" and name in DOMAIN_FIELDS:
             return _Scope(
                 scope.times,
                 scope.selection,
@@ -203,7 +157,7 @@ class CostWalk:
                 scope.sure,
             )
         if parent == "Legacy":
-            self._legacy(name, sets, args, scope)
+            self._legacy(name, target, group, args, scope)
             return None
         if scope.domain is None or scope.selection is None:
             return scope
@@ -220,20 +174,22 @@ class CostWalk:
             return scope
         if name in ("breakdown", "providers", "users"):
             by = _wire(args["by"]) if "by" in args else name
-            dimension = requests.dimension(scope.domain.name, by)
+            dimension = dimensions.dimension(scope.domain.name, by)
             page = Page(args.get("limit", resources.LIMIT_DEFAULT), args.get("offset", 0))
-            series = self._wants_entity_series(sets)
+            series = isinstance(target, GraphQLObjectType) and self.selections.wants_entity_series(
+                target, group
+            )
             self._add(requests.breakdown(dimension, scope.selection, scope.filters, page, series), scope)
             return _Scope(
                 scope.times * page.limit, scope.selection, scope.domain, scope.filters, scope.points, sure=0
             )
         if name in SERIES_FORMS:
-            columns = len(self._fields(None, sets))
+            columns = len(self._leaves(target, group))
             self._values(scope, scope.points * columns)
             self.estimate.alignment += scope.times * columns
             return None
         if name == "totals":
-            self._values(scope, len(self._fields(None, sets)))
+            self._values(scope, len(self._leaves(target, group)))
             return None
         if name in ("workspace", "repo", "bucket", "model", "aiConfig", "user", "rule"):
             return _Scope(scope.times, entity=UNKNOWN, sure=scope.sure)
@@ -249,17 +205,18 @@ class CostWalk:
         points = resources.points(selection.window, selection.bucket_size)
         return _Scope(scope.times, selection, None, {}, points, scope.entity, scope.sure)
 
-    def _federated(self, parent: str, name: str, args: dict[str, Any], scope: _Scope) -> _Scope:
+    def _federated(
+        self, narrowing: dimensions.Narrowing, name: str, args: dict[str, Any], scope: _Scope
+    ) -> _Scope:
         entity = scope.entity  # set by _entities, or a placeholder under a link
-        kind, filter_name = FEDERATED_FIELDS[(parent, name)]
-        if kind != "org":
-            return self._stats(scope, kind, entity, args)
+        if narrowing.filter is None:
+            return self._stats(scope, narrowing.scope, entity, args)
         inner = self._stats(scope, "org", None, args)
         domain = resources.domain(name)
-        filters: dict[str, str | None] = {str(filter_name): entity}
+        filters: dict[str, str | None] = {narrowing.filter: entity}
         return _Scope(inner.times, inner.selection, domain, filters, inner.points, entity, inner.sure)
 
-    def _entities(self, sets: _Sets, representations: list[Any]) -> None:
+    def _entities(self, group: FieldDetailsList, representations: list[Any]) -> None:
         if len(representations) > self.max_representations:
             message = (
                 f"_entities got {len(representations):,} representations; at most {self.max_representations:,}"
@@ -273,13 +230,20 @@ class CostWalk:
             entity_type = self.schema.type_map.get(str(type_name))
             if not isinstance(entity_type, GraphQLObjectType) or not isinstance(entity, str) or not entity:
                 continue
-            self._selections(entity_type, sets, _Scope(entity=entity))
+            self._selections(entity_type, group, _Scope(entity=entity))
 
-    def _legacy(self, name: str, sets: _Sets, args: dict[str, Any], scope: _Scope) -> None:
-        leaves = len(self._fields(None, sets))
+    def _legacy(
+        self,
+        name: str,
+        target: GraphQLNamedType,
+        group: FieldDetailsList,
+        args: dict[str, Any],
+        scope: _Scope,
+    ) -> None:
+        leaves = len(self._leaves(target, group))
         if name == "creditsMonthly":
             self._add(requests.credit_histogram(args.get("months")), scope)
-            self._values(scope, self._histogram_values(sets))
+            self._values(scope, self._histogram_values(target, group))
             return
         if name == "aiConfigTotals":
             self._add(requests.ai_config_totals(args.get("aiLlmId")), scope)
@@ -301,21 +265,23 @@ class CostWalk:
 
     # -- helpers ------------------------------------------------------------------------------------
 
-    def _histogram_values(self, sets: _Sets) -> int:
+    def _leaves(self, target: GraphQLNamedType, group: FieldDetailsList) -> GroupedFieldSet:
+        """The fields selected on an object of ``target`` (none on a leaf or a union)."""
+        return self.selections.below(target, group) if isinstance(target, GraphQLObjectType) else {}
+
+    def _histogram_values(self, histogram: GraphQLNamedType, group: FieldDetailsList) -> int:
         """A credit histogram's values at their most: each field selected on ``months`` once per
         month (up to ``MONTHS_MAX``), and on ``totals`` once."""
+        if not isinstance(histogram, GraphQLObjectType):
+            return 0
         values = 0
-        for group in self._fields(None, sets).values():
-            fields = len(self._fields(None, _sets_of(group))) or 1  # a leaf (__typename) is one value
-            values += fields * (resources.MONTHS_MAX if group[0].name.value == "months" else 1)
+        for inner in self.selections.below(histogram, group).values():
+            name = inner[0].node.name.value
+            fields = (
+                len(self.selections.below_field(histogram, name, inner)) if name in histogram.fields else 0
+            )
+            values += (fields or 1) * (resources.MONTHS_MAX if name == "months" else 1)  # a leaf is one
         return values
-
-    def _wants_entity_series(self, sets: _Sets) -> bool:
-        return any(
-            group[0].name.value == "entities"
-            and any(g[0].name.value in SERIES_FIELDS for g in self._fields(None, _sets_of(group)).values())
-            for group in self._fields(None, sets).values()
-        )
 
     def _copies(self, scope: _Scope) -> int:
         """Distinct calls to count for a field met ``scope.times`` times over: past the budget the
@@ -362,10 +328,6 @@ class CostWalk:
             request.dimension,
             self._next(),
         )
-
-
-def _sets_of(group: Sequence[FieldNode]) -> _Sets:
-    return tuple(node.selection_set for node in group)
 
 
 def _wire(value: object) -> str:

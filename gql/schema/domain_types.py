@@ -32,7 +32,7 @@ from gql.schema.links import (
 from gql.schema.lookahead import wants_entity_series
 from gql.schema.series import Breakdown, BreakdownEntity, TimeSeries
 from gql.schema.summary_fields import entity_latency, entity_summary, series_latency, series_summary
-from resolvers import requests, resources, v2_fields
+from resolvers import dimensions, requests, resources, v2_fields
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput
 from resolvers.resources import Domain
@@ -240,7 +240,7 @@ class DomainStats:
 
     async def _breakdown(self, info: Info, domain: Domain, by: str, limit: int, offset: int) -> Any:
         context: RequestContext = info.context
-        dimension = requests.dimension(domain.name, by)
+        dimension = dimensions.dimension(domain.name, by)
         page = requests.Page(limit, offset)
         series = wants_entity_series(info)
         return await v2_fields.breakdown(context, dimension, self.selection, self.filters, page, series)

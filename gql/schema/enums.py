@@ -2,7 +2,7 @@
 upstream's wire value (docs/upstream-contract.md §2.1).
 
 Windows and bucket sizes come from ``resolvers.resources``, breakdown dimensions from
-``resolvers.requests.DIMENSIONS``; adding one there adds it here.
+``resolvers.dimensions.DIMENSIONS``; adding one there adds it here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 import strawberry
 
-from resolvers import requests, resources
+from resolvers import dimensions, resources
 
 
 def wire(member: Enum) -> str:
@@ -39,7 +39,7 @@ def _breakdown_by(
 ) -> type[Enum]:  # pragma: no mutate block (import time)
     members = {
         d.name: strawberry.enum_value(d.by, description=d.about)
-        for d in requests.dimensions_of(domain)
+        for d in dimensions.dimensions_of(domain)
         if d.name is not None
     }
     return strawberry.enum(cast(type[Enum], Enum(name, members)), description=description)

@@ -2,7 +2,7 @@
 
 A breakdown by repos returns, on each entity, ``repo { id }``: a reference that other subgraphs
 complete with names, owners and the rest. A link is null when the breakdown is by another
-dimension (which ``by`` links to which type: ``resolvers.requests.DIMENSIONS``). Each link is a
+dimension (which ``by`` links to which type: ``resolvers.dimensions.DIMENSIONS``). Each link is a
 small mixin, so an entity type lists the links its breakdowns can have.
 """
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from resolvers import requests
+from resolvers import dimensions
 
 if TYPE_CHECKING:
     from gql.schema.federated import AiConfig, Bucket, Model, PolicyRule, Repo, User, Workspace
@@ -21,7 +21,7 @@ ENTITIES = "gql.schema.federated"
 
 
 def _link(self: Any, type_name: str) -> Any:
-    if self.by != requests.linked_by(type_name):
+    if self.by != dimensions.linked_by(type_name):
         return None
     from gql.schema import federated
 

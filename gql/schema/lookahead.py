@@ -1,52 +1,82 @@
 """What a breakdown field's selection asks for, so the upstream sends series only when needed.
 
-It reads graphql-core's field nodes two levels down, each fragment once per level (as execution
-collects them), rather than Strawberry's ``selected_fields``, which converts the whole selection
-below the field with every fragment spread again wherever it is used.
+One function answers for execution (a breakdown resolver deciding ``includeSeries``) and for the
+cost model (counting that same request before the operation runs): both must name the same REST
+request, or the estimate counts a call that is never made. It reads graphql-core's collected fields
+two levels down, as execution collects them (each fragment once per level, type conditions and
+``@skip``/``@include`` applied), rather than Strawberry's ``selected_fields``, which converts the
+whole selection below the field with every fragment spread again wherever it is used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Mapping
 
 from graphql import (
-    FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    SelectionSetNode,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    get_named_type,
 )
+from graphql.execution.collect_fields import (
+    FieldDetails,
+    FieldDetailsList,
+    FragmentDetails,
+    GroupedFieldSet,
+    collect_subfields,
+)
+from graphql.execution.values import VariableValues
 from strawberry.types import Info
 
 SERIES_FIELDS = frozenset({"series", "columns", "summary", "latencySummary"})
 
 
-def _fields(
-    sets: Iterable[SelectionSetNode | None], fragments: dict[str, FragmentDefinitionNode]
-) -> Iterator[FieldNode]:
-    """Fields of selection sets, through fragments and inline fragments, each fragment once."""
-    visited: set[str] = set()
-    pending = [s for s in sets if s is not None]
-    while pending:
-        for selection in pending.pop().selections:
-            if isinstance(selection, FieldNode):
-                yield selection
-            elif isinstance(selection, InlineFragmentNode):
-                pending.append(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in visited:
-                visited.add(selection.name.value)
-                fragment = fragments.get(selection.name.value)
-                if fragment is not None:
-                    pending.append(fragment.selection_set)
+class Selections:
+    """The fields selected below fields of one operation: graphql-core's collection, given what
+    it needs once (the schema, fragments, variables and operation)."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: VariableValues,
+        operation: OperationDefinitionNode,
+    ) -> None:
+        self.schema = schema
+        self.fragments = {name: FragmentDetails(definition) for name, definition in fragments.items()}
+        self.variables = variables
+        self.operation = operation
+
+    def below(self, parent: GraphQLObjectType, details: FieldDetailsList) -> GroupedFieldSet:
+        """The fields selected on ``parent`` by the fields ``details``, by response key."""
+        return collect_subfields(
+            self.schema, self.fragments, self.variables, self.operation, parent, details
+        ).grouped_field_set
+
+    def below_field(self, parent: GraphQLObjectType, name: str, details: FieldDetailsList) -> GroupedFieldSet:
+        """The fields selected below ``parent.name``'s object type; none below a leaf or a union."""
+        inner = get_named_type(parent.fields[name].type)
+        return self.below(inner, details) if isinstance(inner, GraphQLObjectType) else {}
+
+    def wants_entity_series(self, breakdown: GraphQLObjectType, details: FieldDetailsList) -> bool:
+        """True when any ``entities { series | columns | summary | latencySummary }`` is selected
+        below a breakdown field of type ``breakdown``."""
+        return any(
+            group[0].node.name.value == "entities"
+            and any(
+                inner[0].node.name.value in SERIES_FIELDS
+                for inner in self.below_field(breakdown, "entities", group).values()
+            )
+            for group in self.below(breakdown, details).values()
+        )
 
 
 def wants_entity_series(info: Info) -> bool:
-    """True when any ``entities { series | columns | summary }`` sits under this field."""
+    """``Selections.wants_entity_series`` for the breakdown field a resolver is running."""
     raw = info._raw_info
-    fragments = raw.fragments
-    for child in _fields((node.selection_set for node in raw.field_nodes), fragments):
-        if child.name.value == "entities" and any(
-            g.name.value in SERIES_FIELDS for g in _fields((child.selection_set,), fragments)
-        ):
-            return True
-    return False
+    breakdown = get_named_type(raw.return_type)
+    if not isinstance(breakdown, GraphQLObjectType):
+        return True  # not a breakdown: ask for series rather than answer without them
+    selections = Selections(raw.schema, raw.fragments, raw.variable_values, raw.operation)
+    return selections.wants_entity_series(breakdown, [FieldDetails(node, None) for node in raw.field_nodes])
