@@ -167,7 +167,9 @@ def test_every_breakdown_field_equals_rest(
         for link in ("workspace", "repo", "bucket", "model", "aiConfig", "user", "rule"):
             if link in entity:
                 linked = _type_of(entity_type, link)
-                expected = {"id": theirs["entityId"]} if dimensions.linked_by(linked) == dimension.by else None
+                expected = (
+                    {"id": theirs["entityId"]} if dimensions.linked_by(linked) == dimension.by else None
+                )
                 assert entity[link] == expected, link
         _assert_series(entity, theirs["series"], entity_type)
 

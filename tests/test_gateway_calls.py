@@ -85,6 +85,23 @@ def test_breakdown_asks_for_series_only_when_selected(gateway: Gateway) -> None:
     assert "includeSeries=true" in result.upstream["calls"][0]["query"]
 
 
+@pytest.mark.parametrize("skip", [True, False])
+def test_series_left_out_by_skip_or_include_are_not_asked_for(gateway: Gateway, skip: bool) -> None:
+    """Execution and the cost model read the selection alike: series a directive leaves out are
+    not fetched (their bytes would be thrown away), and series it keeps are."""
+    result = gateway.query(
+        "query($skip: Boolean!) { stats(window: LAST_7D) { ai { breakdown(by: MODELS, limit: 3) {"
+        " entities { entityId ...S @skip(if: $skip) } } } } }"
+        " fragment S on AiEntity { columns @include(if: true) { ts tokensIn } }",
+        {"skip": skip},
+    )
+    assert not result.errors, result.errors
+    assert result.upstream["count"] == 1
+    assert f"includeSeries={'false' if skip else 'true'}" in result.upstream["calls"][0]["query"]
+    entities = result.data["stats"]["ai"]["breakdown"]["entities"]
+    assert entities and all(("columns" in e) is not skip for e in entities)
+
+
 def test_entity_series_come_from_the_breakdown_response(gateway: Gateway) -> None:
     result = gateway.query(
         "{ stats(window: LAST_24H) { storage { breakdown(by: REPOS, limit: 50) {"

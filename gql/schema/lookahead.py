@@ -78,5 +78,8 @@ def wants_entity_series(info: Info) -> bool:
     breakdown = get_named_type(raw.return_type)
     if not isinstance(breakdown, GraphQLObjectType):
         return True  # not a breakdown: ask for series rather than answer without them
-    selections = Selections(raw.schema, raw.fragments, raw.variable_values, raw.operation)
+    variables = raw.variable_values
+    if not isinstance(variables, VariableValues):  # resolvers get the coerced values as a plain dict
+        variables = VariableValues({}, dict(variables))
+    selections = Selections(raw.schema, raw.fragments, variables, raw.operation)
     return selections.wants_entity_series(breakdown, [FieldDetails(node, None) for node in raw.field_nodes])
