@@ -4,6 +4,10 @@ A breakdown by repos returns, on each entity, ``repo { id }``: a reference that 
 complete with names, owners and the rest. A link is null when the breakdown is by another
 dimension (which ``by`` links to which type: ``resolvers.dimensions.DIMENSIONS``). Each link is a
 small mixin, so an entity type lists the links its breakdowns can have.
+
+A link finds the entity class from the type its own field returns in the schema, so this module
+neither names the federated types nor imports their module (which imports the types these mixins
+are part of).
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from graphql import get_named_type
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types import Info
 
 from resolvers import dimensions
 
@@ -20,12 +27,14 @@ if TYPE_CHECKING:
 ENTITIES = "gql.schema.federated"
 
 
-def _link(self: Any, type_name: str) -> Any:
-    if self.by != dimensions.linked_by(type_name):
+def _link(self: Any, info: Info) -> Any:
+    """This entity as the federated type the link field returns; None when the breakdown is by a
+    dimension whose entities are of another type."""
+    returned = get_named_type(info._raw_info.return_type)
+    definition = returned.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+    if self.by != dimensions.linked_by(definition.name):
         return None
-    from gql.schema import federated
-
-    return getattr(federated, type_name)(id=strawberry.ID(self.payload.id))
+    return definition.origin(id=strawberry.ID(self.payload.id))
 
 
 @strawberry.type
@@ -33,8 +42,8 @@ class LinksWorkspace:
     by: strawberry.Private[str]
 
     @strawberry.field(description="This workspace, when the breakdown is by workspaces; else null.")
-    def workspace(self) -> Annotated[Workspace, strawberry.lazy(ENTITIES)] | None:
-        result: Workspace | None = _link(self, "Workspace")
+    def workspace(self, info: Info) -> Annotated[Workspace, strawberry.lazy(ENTITIES)] | None:
+        result: Workspace | None = _link(self, info)
         return result
 
 
@@ -43,8 +52,8 @@ class LinksRepo:
     by: strawberry.Private[str]
 
     @strawberry.field(description="This repo, when the breakdown is by repos; else null.")
-    def repo(self) -> Annotated[Repo, strawberry.lazy(ENTITIES)] | None:
-        result: Repo | None = _link(self, "Repo")
+    def repo(self, info: Info) -> Annotated[Repo, strawberry.lazy(ENTITIES)] | None:
+        result: Repo | None = _link(self, info)
         return result
 
 
@@ -53,8 +62,8 @@ class LinksBucket:
     by: strawberry.Private[str]
 
     @strawberry.field(description="This bucket, when the breakdown is by buckets; else null.")
-    def bucket(self) -> Annotated[Bucket, strawberry.lazy(ENTITIES)] | None:
-        result: Bucket | None = _link(self, "Bucket")
+    def bucket(self, info: Info) -> Annotated[Bucket, strawberry.lazy(ENTITIES)] | None:
+        result: Bucket | None = _link(self, info)
         return result
 
 
@@ -63,8 +72,8 @@ class LinksModel:
     by: strawberry.Private[str]
 
     @strawberry.field(description="This model, when the breakdown is by models; else null.")
-    def model(self) -> Annotated[Model, strawberry.lazy(ENTITIES)] | None:
-        result: Model | None = _link(self, "Model")
+    def model(self, info: Info) -> Annotated[Model, strawberry.lazy(ENTITIES)] | None:
+        result: Model | None = _link(self, info)
         return result
 
 
@@ -75,8 +84,8 @@ class LinksAiConfig:
     @strawberry.field(
         description="This AI configuration, when the breakdown is by AI configurations; else null."
     )
-    def aiConfig(self) -> Annotated[AiConfig, strawberry.lazy(ENTITIES)] | None:
-        result: AiConfig | None = _link(self, "AiConfig")
+    def aiConfig(self, info: Info) -> Annotated[AiConfig, strawberry.lazy(ENTITIES)] | None:
+        result: AiConfig | None = _link(self, info)
         return result
 
 
@@ -85,8 +94,8 @@ class LinksUser:
     by: strawberry.Private[str]
 
     @strawberry.field(description="This user, when the breakdown is by users; else null.")
-    def user(self) -> Annotated[User, strawberry.lazy(ENTITIES)] | None:
-        result: User | None = _link(self, "User")
+    def user(self, info: Info) -> Annotated[User, strawberry.lazy(ENTITIES)] | None:
+        result: User | None = _link(self, info)
         return result
 
 
@@ -95,6 +104,6 @@ class LinksPolicyRule:
     by: strawberry.Private[str]
 
     @strawberry.field(description="This policy rule, when the breakdown is by rules; else null.")
-    def rule(self) -> Annotated[PolicyRule, strawberry.lazy(ENTITIES)] | None:
-        result: PolicyRule | None = _link(self, "PolicyRule")
+    def rule(self, info: Info) -> Annotated[PolicyRule, strawberry.lazy(ENTITIES)] | None:
+        result: PolicyRule | None = _link(self, info)
         return result
