@@ -31,7 +31,7 @@ from graphql import (
 from strawberry.types.base import StrawberryMaybe
 from strawberry.types.field import StrawberryField
 
-from gql.pipeline.row_form import DEFINITION
+from gql.pipeline.field_sources import DEFINITION
 
 
 def install(schema: Any) -> None:

@@ -20,8 +20,9 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect, is_ite
 from graphql.type import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable as is_awaitable
 
+from gql.pipeline.field_sources import FALL_BACK
+from gql.pipeline.plain_values import bulk_rows, complete_plain
 from gql.pipeline.plans import ATTRIBUTE, DIRECT, TYPE_NAME, Completion, Plan, Step
-from gql.pipeline.row_form import FALL_BACK, build_rows, leaf_value
 from gql.schema.rows import Rows
 
 
@@ -170,7 +171,7 @@ class _Run:
             return None
         kind = completion.kind
         if kind != "leaf" and completion.plain:
-            done = _plain(completion, value)
+            done = complete_plain(completion, value)
             if done is not FALL_BACK:
                 return done
         if kind == "leaf":
@@ -188,7 +189,7 @@ class _Run:
 
     def complete_list(self, completion: Completion, step: Step, path: Path, value: Any) -> Any:
         if isinstance(value, Rows) and completion.rows is not None:
-            built = _bulk(completion, value)
+            built = bulk_rows(completion, value)
             if built is not None:
                 return built
         if not is_iterable(value):
@@ -219,76 +220,3 @@ class _Run:
             self._settle([completed[index] for index in waiting])
             raise
         return self._gathered(completed, waiting) if waiting else completed
-
-
-def _plain(completion: Completion, value: Any, fresh: bool = False) -> Any:
-    """``value`` completed in one pass when nothing under it is resolved with arguments or info,
-    or ``FALL_BACK``.
-
-    Attributes and direct resolvers (pure functions of the object, ``gql.pipeline.row_form``) need neither
-    a path nor an info unless something fails; completing them through ``_Run.field`` cost a path,
-    two awaitable checks and three calls per value. On any null in a non-null position, refused
-    leaf, resolver failure or awaitable, the caller completes the value again its own way, which
-    gives graphql-core's answer and errors at graphql-core's paths. ``fresh``: ``value`` was made by
-    a direct resolver in this pass, so an awaitable in it is closed here (completing again makes
-    another) rather than left never awaited."""
-    if value is None or value is Undefined:
-        return FALL_BACK if completion.non_null else None
-    if isinstance(value, Exception) or is_awaitable(value):
-        if fresh and hasattr(value, "close"):
-            value.close()
-        return FALL_BACK
-    kind = completion.kind
-    if kind == "leaf":
-        return leaf_value(completion.nullable, value)
-    if kind == "object":
-        completed: dict[str, Any] = {}
-        for step in completion.steps:
-            how = step.how
-            if how == TYPE_NAME:
-                completed[step.key] = step.source
-                continue
-            try:
-                found = getattr(value, step.source) if how == ATTRIBUTE else step.source(value)
-            except Exception:
-                return FALL_BACK
-            assert step.complete is not None
-            done = _plain(step.complete, found, fresh or how == DIRECT)
-            if done is FALL_BACK:
-                return FALL_BACK
-            completed[step.key] = done
-        return completed
-    if isinstance(value, Rows) and completion.rows is not None:
-        built = _bulk(completion, value)
-        return FALL_BACK if built is None else built
-    if not isinstance(value, list | tuple | Rows):
-        return FALL_BACK
-    item = completion.item
-    assert item is not None
-    items: list[Any] = []
-    for each in value:
-        done = _plain(item, each, fresh)
-        if done is FALL_BACK:
-            if fresh:
-                _close_all(value)
-            return FALL_BACK
-        items.append(done)
-    return items
-
-
-def _close_all(values: Any) -> None:
-    """The coroutines among a list a direct resolver made in a pass that then fell back."""
-    for each in values:
-        if is_awaitable(each) and hasattr(each, "close"):
-            each.close()
-
-
-def _bulk(completion: Completion, rows: Rows) -> list[dict[str, Any]] | None:
-    """The rows built from their columns, or None when a column is missing (then each point is
-    completed as an object)."""
-    assert completion.rows is not None and completion.item is not None
-    keys, columns = completion.rows
-    names = set(rows.columns.names)
-    if any(column is not None and column not in names for column in columns):
-        return None
-    return build_rows(rows, keys, columns, completion.item.nullable.name)

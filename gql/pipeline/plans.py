@@ -54,7 +54,7 @@ from graphql.execution.collect_fields import FieldDetailsList, collect_fields, c
 from graphql.execution.executor import Executor
 from graphql.execution.values import get_argument_values
 
-from gql.pipeline.row_form import (
+from gql.pipeline.field_sources import (
     TYPENAME,
     Attribute,
     DirectResolver,
@@ -81,7 +81,9 @@ class Completion:
     steps: list[Step] = field(default_factory=list)
     item: Completion | None = None
     rows: tuple[tuple[str, ...], tuple[str | None, ...]] | None = None  # keys, columns (None: __typename)
-    plain: bool = True  # nothing under it is resolved with arguments or info (see ``_plain``)
+    plain: bool = (
+        True  # nothing under it is resolved with arguments or info (see ``gql.pipeline.plain_values``)
+    )
 
 
 @dataclass(slots=True, eq=False)
@@ -113,8 +115,7 @@ def make_plan(schema: GraphQLSchema, executor: Executor[Any]) -> Plan:
     # defined for one): the guard is for the day either changes, since a plan runs fields at once.
     if operation.operation.value != "query" or operation.directives:
         raise NotPlannable("not a query without directives")
-    if any(directive.name in ("defer", "stream") for directive in schema.directives):
-        raise NotPlannable("the schema delivers incrementally")  # graphql-core's executor does that
+    _check_not_incremental(schema)
     root = schema.query_type
     assert root is not None
     collected = collect_fields(
@@ -122,6 +123,23 @@ def make_plan(schema: GraphQLSchema, executor: Executor[Any]) -> Plan:
     )
     planner = _Planner(schema, executor)
     return Plan(schema, executor, planner.steps(root, collected.grouped_field_set))
+
+
+def _check_not_incremental(schema: GraphQLSchema) -> None:
+    if any(directive.name in ("defer", "stream") for directive in schema.directives):
+        raise NotPlannable("the schema delivers incrementally")  # graphql-core's executor does that
+
+
+def completion_of(
+    schema: GraphQLSchema, executor: Executor[Any], type_: GraphQLOutputType, details: FieldDetailsList
+) -> Completion | None:
+    """How a value of ``type_`` selected by ``details`` is completed, or None when only the
+    executor can complete it (see ``make_plan``)."""
+    try:
+        _check_not_incremental(schema)
+        return _Planner(schema, executor).completion(type_, details)
+    except NotPlannable:
+        return None
 
 
 class _Planner:
