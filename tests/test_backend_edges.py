@@ -97,6 +97,29 @@ def test_legacy_minute_ranges_default_to_24_hours_and_stop_at_7_days(api: Api, p
     assert api.get(path, startDate=_iso(end - 7 * DAY), endDate=_iso(end)).status_code == 200
     refused = api.get(path, startDate=_iso(end - 7 * DAY - 300), endDate=_iso(end))
     assert refused.status_code == 400 and "7 days" in refused.json()["message"]
+    # The message says what to do instead, as every refusal must.
+    assert "narrow startDate/endDate or use the daily endpoint" in refused.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "param", "column"),
+    [
+        ("/aistats/daily", "llmType", "llmType"),
+        ("/aistats/daily", "llmModel", "llmModel"),
+        ("/stats/daily", "hosts", "host"),
+    ],
+)
+def test_unknown_names_in_legacy_lists_match_nothing_and_do_not_hide_known_ones(
+    api: Api, path: str, param: str, column: str
+) -> None:
+    """A name list is names, not ids: an unknown name is no error and matches no row, whatever
+    the store's own keys are; beside a known name it leaves that name's rows as they were."""
+    rows = api.ok(path)["data"]
+    known = rows[0][column]
+    assert api.ok(path, **{param: "no-such-name"})["data"] == []
+    alone = api.ok(path, **{param: known})["data"]
+    assert alone and all(r[column] == known for r in alone)
+    assert api.ok(path, **{param: f"no-such-name,{known}"})["data"] == alone
 
 
 def _iso(ts: int) -> str:

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from local_backend.catalog import EntityKeys, build_catalog, conversation_number, conversation_uuid
-from local_backend.generator import DAY, DayGenerator
+from local_backend.generator import DAY, FINE, DayGenerator
 from local_backend.settings import BackendSettings
 from local_backend.store import ROLLUPS, Rollup, Store
 from tests.conftest import NOW
@@ -43,12 +43,25 @@ def _hourly(path: Path, table: str) -> list[tuple[int, int]]:
 def test_top_up_after_the_clock_moves_equals_a_fresh_fill(tmp_path: Path, settings: BackendSettings) -> None:
     store = Store(tmp_path / "moving.sqlite3", settings.seed)
     earlier = store.ensure(NOW - 30 * 3600)
-    later = store.ensure(NOW)
+    told: list[tuple[int, int]] = []
+    later = store.ensure(NOW, progress=lambda done, days: told.append((done, days)))
     assert later.generated_until == NOW and later.first_day == earlier.first_day + 1
+    # The top-up draws the last partial day again and the new one, and says so day by day.
+    assert told == [(1, 2), (2, 2)]
     for table in ("storage_facts", "ai_facts", "chat_facts"):
         topped = _hourly(store.path, table)
         fresh = _hourly(settings.db_path, table)
         assert topped[-24 * 30 :] == fresh[-24 * 30 :], table
+        # docs/backend.md: 5-minute facts cover the 8 whole UTC days before now; older ones are pruned.
+        first_fine = _first_fine(store.path, table)
+        assert first_fine == _first_fine(settings.db_path, table), table
+        assert (NOW // DAY - 8) * DAY <= first_fine < (NOW // DAY - 7) * DAY, table
+
+
+def _first_fine(path: Path, table: str) -> int:
+    with sqlite3.connect(path) as db:
+        (first,) = db.execute(f"SELECT MIN(ts) FROM {table} WHERE grain = ?", (FINE,)).fetchone()
+    return int(first)
 
 
 def _rollup_rows(path: Path, rollup: Rollup, from_raw: bool) -> list[tuple[int, ...]]:
