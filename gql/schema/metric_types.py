@@ -1,18 +1,26 @@
 """The metrics of each domain in their three shapes: totals, a point (totals plus ``ts``) and
-columns (one list per metric), plus an enum naming them for ``summary(metric:)``.
+columns (one list per metric), plus an enum naming the counted ones for ``summary(metric:)``.
 
-Field names are the upstream's camelCase names (docs/upstream-contract.md §2.7); the descriptions live once,
-in ``DOCS``, and every shape reads them from there.
+Which metrics a domain has, in which order, and which are fractional is ``resolvers.resources``'
+table: the body parser, the summaries and these types all read it, so a metric added there is a
+field of every shape here. Field names are the upstream's camelCase names
+(docs/upstream-contract.md §2.7); the descriptions live once, in ``DOCS``, and every shape reads
+them from there. The classes stay declared here, so that the schema's types can name them.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
+from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 
 from gql.schema.scalars import EpochSeconds, FloatList, Long, LongList
+from resolvers import resources
+from resolvers.resources import Metric
 
 DOCS = {
     "ts": "Start of the bucket, epoch seconds (UTC).",
@@ -42,6 +50,9 @@ DOCS = {
 }
 
 
+T = TypeVar("T")
+
+
 def metric(name: str) -> Any:  # pragma: no mutate block (import time)
     return strawberry.field(description=DOCS[name])
 
@@ -50,20 +61,56 @@ def column(name: str) -> Any:  # pragma: no mutate block (import time)
     return strawberry.field(description=DOCS[name] + " One value per bucket.")
 
 
-def value(wire: str) -> Any:  # pragma: no mutate block (import time)
-    return strawberry.enum_value(wire, description=DOCS[wire])
+def _fields(
+    metrics: tuple[Metric, ...], long: type[Any], fractional: type[Any], field: Callable[[str], Any]
+) -> Callable[[type[T]], type[T]]:  # pragma: no mutate block (import time)
+    """Give a class one field per metric, in the table's order, before Strawberry reads it."""
+
+    def fill(cls: type[T]) -> type[T]:
+        annotations = dict(inspect.get_annotations(cls))
+        for each in metrics:
+            annotations[each.name] = fractional if each.fractional else long
+            setattr(cls, each.name, field(each.name))
+        cls.__annotations__ = annotations
+        return cls
+
+    return fill
+
+
+def totals(metrics: tuple[Metric, ...]) -> Callable[[type[T]], type[T]]:  # pragma: no mutate block
+    """The metrics as values: a ``Long`` each, a ``Float`` for a fractional one."""
+    return _fields(metrics, Long, float, metric)
+
+
+def chart_form(metrics: tuple[Metric, ...]) -> Callable[[type[T]], type[T]]:  # pragma: no mutate block
+    """The metrics as columns: one list per metric, one value per bucket."""
+    return _fields(metrics, LongList, FloatList, column)
+
+
+def counted(
+    name: str, description: str, metrics: tuple[Metric, ...]
+) -> type[Enum]:  # pragma: no mutate block
+    """The enum of the counted metrics (not the fractional ones, which have their own summary)."""
+    members = [
+        (
+            re.sub(r"(?<!^)(?=[A-Z])", "_", each.name).upper(),
+            strawberry.enum_value(each.name, description=DOCS[each.name]),
+        )
+        for each in metrics
+        if not each.fractional
+    ]
+    functional: Any = Enum
+    made: type[Enum] = functional(name, members)  # the functional API, names mypy cannot read as literals
+    return strawberry.enum(made, description=description)
 
 
 # -- storage ------------------------------------------------------------------------------------
 
 
 @strawberry.type(description="Storage gateway metrics over a window or an entity.")
+@totals(resources.STORAGE_METRICS)
 class StorageMetrics:
-    uplBytes: Long = metric("uplBytes")
-    dwlBytes: Long = metric("dwlBytes")
-    sizeChange: Long = metric("sizeChange")
-    latencyMs: float = metric("latencyMs")
-    requests: Long = metric("requests")
+    pass
 
 
 @strawberry.type(description="Storage gateway metrics of one bucket of time.")
@@ -72,35 +119,23 @@ class StoragePoint(StorageMetrics):
 
 
 @strawberry.type(description="A storage series in chart form: one list per metric.")
+@chart_form(resources.STORAGE_METRICS)
 class StorageColumns:
     ts: LongList = column("ts")
-    uplBytes: LongList = column("uplBytes")
-    dwlBytes: LongList = column("dwlBytes")
-    sizeChange: LongList = column("sizeChange")
-    latencyMs: FloatList = column("latencyMs")
-    requests: LongList = column("requests")
 
 
-@strawberry.enum(description="A counted storage metric (latency has `latencySummary`).")
-class StorageMetric(Enum):
-    UPL_BYTES = value("uplBytes")
-    DWL_BYTES = value("dwlBytes")
-    SIZE_CHANGE = value("sizeChange")
-    REQUESTS = value("requests")
+StorageMetric = counted(
+    "StorageMetric", "A counted storage metric (latency has `latencySummary`).", resources.STORAGE_METRICS
+)
 
 
 # -- AI gateway ---------------------------------------------------------------------------------
 
 
 @strawberry.type(description="AI gateway metrics over a window or an entity (private chat excluded).")
+@totals(resources.AI_METRICS)
 class AiMetrics:
-    tokensIn: Long = metric("tokensIn")
-    tokensOut: Long = metric("tokensOut")
-    policyTokensIn: Long = metric("policyTokensIn")
-    policyTokensOut: Long = metric("policyTokensOut")
-    requests: Long = metric("requests")
-    activeConversations: Long = metric("activeConversations")
-    latencyMs: float = metric("latencyMs")
+    pass
 
 
 @strawberry.type(description="AI gateway metrics of one bucket of time.")
@@ -109,40 +144,28 @@ class AiPoint(AiMetrics):
 
 
 @strawberry.type(description="An AI gateway series in chart form: one list per metric.")
+@chart_form(resources.AI_METRICS)
 class AiColumns:
     ts: LongList = column("ts")
-    tokensIn: LongList = column("tokensIn")
-    tokensOut: LongList = column("tokensOut")
-    policyTokensIn: LongList = column("policyTokensIn")
-    policyTokensOut: LongList = column("policyTokensOut")
-    requests: LongList = column("requests")
-    activeConversations: LongList = column("activeConversations")
-    latencyMs: FloatList = column("latencyMs")
 
 
-@strawberry.enum(description="A counted AI gateway metric (latency has `latencySummary`).")
-class AiMetric(Enum):
-    TOKENS_IN = value("tokensIn")
-    TOKENS_OUT = value("tokensOut")
-    POLICY_TOKENS_IN = value("policyTokensIn")
-    POLICY_TOKENS_OUT = value("policyTokensOut")
-    REQUESTS = value("requests")
-    ACTIVE_CONVERSATIONS = value("activeConversations")
+AiMetric = counted(
+    "AiMetric", "A counted AI gateway metric (latency has `latencySummary`).", resources.AI_METRICS
+)
 
 
 # -- private chat -------------------------------------------------------------------------------
 
 
 @strawberry.type(description="Private-chat metrics over a window or an entity.")
+@totals(resources.PRIVATE_CHAT_METRICS)
 class PrivateChatMetrics:
-    tokensIn: Long = metric("tokensIn")
-    tokensOut: Long = metric("tokensOut")
-    requests: Long = metric("requests")
+    pass
 
 
 @strawberry.type(description="Private-chat metrics of one user over the window.")
 class PrivateChatUserTotals(PrivateChatMetrics):
-    conversationsCount: Long = metric("conversationsCount")
+    conversationsCount: Long = metric("conversationsCount")  # resolvers.dimensions.USER_TOTALS
     lastActiveAt: EpochSeconds | None = strawberry.field(description=DOCS["lastActiveAt"], default=None)
 
 
@@ -152,31 +175,21 @@ class PrivateChatPoint(PrivateChatMetrics):
 
 
 @strawberry.type(description="A private-chat series in chart form: one list per metric.")
+@chart_form(resources.PRIVATE_CHAT_METRICS)
 class PrivateChatColumns:
     ts: LongList = column("ts")
-    tokensIn: LongList = column("tokensIn")
-    tokensOut: LongList = column("tokensOut")
-    requests: LongList = column("requests")
 
 
-@strawberry.enum(description="A private-chat metric.")
-class PrivateChatMetric(Enum):
-    TOKENS_IN = value("tokensIn")
-    TOKENS_OUT = value("tokensOut")
-    REQUESTS = value("requests")
+PrivateChatMetric = counted("PrivateChatMetric", "A private-chat metric.", resources.PRIVATE_CHAT_METRICS)
 
 
 # -- policies -----------------------------------------------------------------------------------
 
 
 @strawberry.type(description="Policy enforcement metrics over a window or an entity.")
+@totals(resources.POLICY_ENFORCEMENT_METRICS)
 class PolicyEnforcementMetrics:
-    violations: Long = metric("violations")
-    alerts: Long = metric("alerts")
-    blocks: Long = metric("blocks")
-    severityLow: Long = metric("severityLow")
-    severityMedium: Long = metric("severityMedium")
-    severityHigh: Long = metric("severityHigh")
+    pass
 
 
 @strawberry.type(description="Policy enforcement metrics of one bucket of time.")
@@ -185,80 +198,53 @@ class PolicyEnforcementPoint(PolicyEnforcementMetrics):
 
 
 @strawberry.type(description="A policy enforcement series in chart form: one list per metric.")
+@chart_form(resources.POLICY_ENFORCEMENT_METRICS)
 class PolicyEnforcementColumns:
     ts: LongList = column("ts")
-    violations: LongList = column("violations")
-    alerts: LongList = column("alerts")
-    blocks: LongList = column("blocks")
-    severityLow: LongList = column("severityLow")
-    severityMedium: LongList = column("severityMedium")
-    severityHigh: LongList = column("severityHigh")
 
 
-@strawberry.enum(description="A policy enforcement metric.")
-class PolicyEnforcementMetric(Enum):
-    VIOLATIONS = value("violations")
-    ALERTS = value("alerts")
-    BLOCKS = value("blocks")
-    SEVERITY_LOW = value("severityLow")
-    SEVERITY_MEDIUM = value("severityMedium")
-    SEVERITY_HIGH = value("severityHigh")
+PolicyEnforcementMetric = counted(
+    "PolicyEnforcementMetric", "A policy enforcement metric.", resources.POLICY_ENFORCEMENT_METRICS
+)
 
 
 @strawberry.type(description="Policy metrics of one bucket of time: enforcement plus evaluation tokens.")
+@totals(resources.POLICY_TOKEN_METRICS)
 class PolicyPoint(PolicyEnforcementPoint):
-    policyTokensIn: Long = metric("policyTokensIn")
-    policyTokensOut: Long = metric("policyTokensOut")
+    pass
 
 
 @strawberry.type(description="A policy series in chart form: one list per metric.")
+@chart_form(resources.POLICY_TOKEN_METRICS)
 class PolicyColumns(PolicyEnforcementColumns):
-    policyTokensIn: LongList = column("policyTokensIn")
-    policyTokensOut: LongList = column("policyTokensOut")
+    pass
 
 
-@strawberry.enum(description="A policy metric.")
-class PolicyMetric(Enum):
-    VIOLATIONS = value("violations")
-    ALERTS = value("alerts")
-    BLOCKS = value("blocks")
-    SEVERITY_LOW = value("severityLow")
-    SEVERITY_MEDIUM = value("severityMedium")
-    SEVERITY_HIGH = value("severityHigh")
-    POLICY_TOKENS_IN = value("policyTokensIn")
-    POLICY_TOKENS_OUT = value("policyTokensOut")
+PolicyMetric = counted("PolicyMetric", "A policy metric.", resources.POLICY_METRICS)
 
 
 @strawberry.type(description="Policy-evaluation token overhead of one bucket of time.")
+@totals(resources.POLICY_TOKEN_METRICS)
 class PolicyTokenPoint:
     ts: EpochSeconds = metric("ts")
-    policyTokensIn: Long = metric("policyTokensIn")
-    policyTokensOut: Long = metric("policyTokensOut")
 
 
 @strawberry.type(description="A policy token series in chart form: one list per metric.")
+@chart_form(resources.POLICY_TOKEN_METRICS)
 class PolicyTokenColumns:
     ts: LongList = column("ts")
-    policyTokensIn: LongList = column("policyTokensIn")
-    policyTokensOut: LongList = column("policyTokensOut")
 
 
-@strawberry.enum(description="A policy token metric.")
-class PolicyTokenMetric(Enum):
-    POLICY_TOKENS_IN = value("policyTokensIn")
-    POLICY_TOKENS_OUT = value("policyTokensOut")
+PolicyTokenMetric = counted("PolicyTokenMetric", "A policy token metric.", resources.POLICY_TOKEN_METRICS)
 
 
 # -- credits ------------------------------------------------------------------------------------
 
 
 @strawberry.type(description="Credit metrics over a window or an entity.")
+@totals(resources.CREDIT_METRICS)
 class CreditMetrics:
-    creditsAi: Long = metric("creditsAi")
-    creditsStorage: Long = metric("creditsStorage")
-    creditsTotal: Long = metric("creditsTotal")
-    creditsPurchased: Long = metric("creditsPurchased")
-    creditsGranted: Long = metric("creditsGranted")
+    pass
 
 
 @strawberry.type(description="Credit metrics of one bucket of time.")
@@ -267,19 +253,9 @@ class CreditPoint(CreditMetrics):
 
 
 @strawberry.type(description="A credit series in chart form: one list per metric.")
+@chart_form(resources.CREDIT_METRICS)
 class CreditColumns:
     ts: LongList = column("ts")
-    creditsAi: LongList = column("creditsAi")
-    creditsStorage: LongList = column("creditsStorage")
-    creditsTotal: LongList = column("creditsTotal")
-    creditsPurchased: LongList = column("creditsPurchased")
-    creditsGranted: LongList = column("creditsGranted")
 
 
-@strawberry.enum(description="A credit metric.")
-class CreditMetric(Enum):
-    CREDITS_AI = value("creditsAi")
-    CREDITS_STORAGE = value("creditsStorage")
-    CREDITS_TOTAL = value("creditsTotal")
-    CREDITS_PURCHASED = value("creditsPurchased")
-    CREDITS_GRANTED = value("creditsGranted")
+CreditMetric = counted("CreditMetric", "A credit metric.", resources.CREDIT_METRICS)

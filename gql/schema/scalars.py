@@ -62,37 +62,45 @@ def _no_input(value: object) -> object:
     raise GraphQLError("Column scalars are output only.")
 
 
+def _integer(name: str, description: str, url: str) -> ScalarDefinition:
+    """A 64-bit integer scalar: written as an exact JSON integer, read from one or its string."""
+    return strawberry.scalar(
+        name=name, description=description, serialize=_long_out, parse_value=_long_in, specified_by_url=url
+    )
+
+
+def _column(name: str, description: str) -> ScalarDefinition:
+    """A whole column of a series as one JSON array: output only."""
+    return strawberry.scalar(
+        name=name,
+        description=description,
+        serialize=_column_out,
+        parse_value=_no_input,
+        specified_by_url=JSON_ARRAYS,
+    )
+
+
 SCALARS: dict[object, ScalarDefinition] = {
-    Long: strawberry.scalar(
-        name="Long",
-        description="A signed 64-bit integer (counts of bytes, tokens, credits, requests), written as an exact"
+    Long: _integer(
+        "Long",
+        "A signed 64-bit integer (counts of bytes, tokens, credits, requests), written as an exact"
         " JSON integer. Inputs also take its decimal string.",
-        serialize=_long_out,
-        parse_value=_long_in,
-        specified_by_url=JSON_NUMBERS,
+        JSON_NUMBERS,
     ),
-    EpochSeconds: strawberry.scalar(
-        name="EpochSeconds",
-        description="An instant as Unix epoch seconds (UTC), a 64-bit JSON integer: safe past 2038.",
-        serialize=_long_out,
-        parse_value=_long_in,
-        specified_by_url=EPOCH_SECONDS,
+    EpochSeconds: _integer(
+        "EpochSeconds",
+        "An instant as Unix epoch seconds (UTC), a 64-bit JSON integer: safe past 2038.",
+        EPOCH_SECONDS,
     ),
-    LongList: strawberry.scalar(
-        name="LongList",
-        description="A whole column of a series as one JSON array of 64-bit integers, one per bucket, in"
+    LongList: _column(
+        "LongList",
+        "A whole column of a series as one JSON array of 64-bit integers, one per bucket, in"
         " time order (the chart form).",
-        serialize=_column_out,
-        parse_value=_no_input,
-        specified_by_url=JSON_ARRAYS,
     ),
-    FloatList: strawberry.scalar(
-        name="FloatList",
-        description="A whole column of a series as one JSON array of numbers, one per bucket, in time order"
+    FloatList: _column(
+        "FloatList",
+        "A whole column of a series as one JSON array of numbers, one per bucket, in time order"
         " (the chart form).",
-        serialize=_column_out,
-        parse_value=_no_input,
-        specified_by_url=JSON_ARRAYS,
     ),
     datetime.datetime: dataclasses.replace(
         DateTimeDefinition,
