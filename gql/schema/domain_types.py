@@ -42,45 +42,33 @@ from resolvers.resources import Domain
 
 @strawberry.type(description="Storage gateway traffic over the window.")
 class StorageTimeSeries(TimeSeries[m.StoragePoint, m.StorageColumns]):
-    point_type = m.StoragePoint
-    columns_type = m.StorageColumns
     summary = series_summary(m.StorageMetric)
     latencySummary = series_latency()
 
 
 @strawberry.type(description="AI gateway traffic over the window (private chat excluded).")
 class AiTimeSeries(TimeSeries[m.AiPoint, m.AiColumns]):
-    point_type = m.AiPoint
-    columns_type = m.AiColumns
     summary = series_summary(m.AiMetric)
     latencySummary = series_latency()
 
 
 @strawberry.type(description="Private-chat traffic over the window.")
 class PrivateChatTimeSeries(TimeSeries[m.PrivateChatPoint, m.PrivateChatColumns]):
-    point_type = m.PrivateChatPoint
-    columns_type = m.PrivateChatColumns
     summary = series_summary(m.PrivateChatMetric)
 
 
 @strawberry.type(description="Policy enforcement and evaluation tokens over the window.")
 class PolicyTimeSeries(TimeSeries[m.PolicyPoint, m.PolicyColumns]):
-    point_type = m.PolicyPoint
-    columns_type = m.PolicyColumns
     summary = series_summary(m.PolicyMetric)
 
 
 @strawberry.type(description="Tokens spent evaluating policies over the window.")
 class PolicyTokenTimeSeries(TimeSeries[m.PolicyTokenPoint, m.PolicyTokenColumns]):
-    point_type = m.PolicyTokenPoint
-    columns_type = m.PolicyTokenColumns
     summary = series_summary(m.PolicyTokenMetric)
 
 
 @strawberry.type(description="Credits consumed, purchased and granted over the window.")
 class CreditTimeSeries(TimeSeries[m.CreditPoint, m.CreditColumns]):
-    point_type = m.CreditPoint
-    columns_type = m.CreditColumns
     summary = series_summary(m.CreditMetric)
 
 
@@ -94,9 +82,6 @@ class StorageEntity(
     LinksRepo,
     LinksBucket,
 ):
-    totals_type = m.StorageMetrics
-    point_type = m.StoragePoint
-    columns_type = m.StorageColumns
     summary = entity_summary(m.StorageMetric)
     latencySummary = entity_latency()
 
@@ -122,9 +107,6 @@ class StorageProviderEntity(StorageEntity):
 class AiEntity(
     BreakdownEntity[m.AiMetrics, m.AiPoint, m.AiColumns], LinksWorkspace, LinksRepo, LinksModel, LinksAiConfig
 ):
-    totals_type = m.AiMetrics
-    point_type = m.AiPoint
-    columns_type = m.AiColumns
     summary = entity_summary(m.AiMetric)
     latencySummary = entity_latency()
 
@@ -133,9 +115,6 @@ class AiEntity(
 class PrivateChatEntity(
     BreakdownEntity[m.PrivateChatMetrics, m.PrivateChatPoint, m.PrivateChatColumns], LinksModel, LinksUser
 ):
-    totals_type = m.PrivateChatMetrics
-    point_type = m.PrivateChatPoint
-    columns_type = m.PrivateChatColumns
     summary = entity_summary(m.PrivateChatMetric)
 
 
@@ -143,9 +122,6 @@ class PrivateChatEntity(
 class PrivateChatUserEntity(
     BreakdownEntity[m.PrivateChatUserTotals, m.PrivateChatPoint, m.PrivateChatColumns], LinksUser
 ):
-    totals_type = m.PrivateChatUserTotals
-    point_type = m.PrivateChatPoint
-    columns_type = m.PrivateChatColumns
     summary = entity_summary(m.PrivateChatMetric)
 
 
@@ -155,9 +131,6 @@ class PolicyEntity(
     LinksPolicyRule,
     LinksUser,
 ):
-    totals_type = m.PolicyEnforcementMetrics
-    point_type = m.PolicyEnforcementPoint
-    columns_type = m.PolicyEnforcementColumns
     summary = entity_summary(m.PolicyEnforcementMetric)
 
 
@@ -169,9 +142,6 @@ class CreditEntity(
     LinksModel,
     LinksBucket,
 ):
-    totals_type = m.CreditMetrics
-    point_type = m.CreditPoint
-    columns_type = m.CreditColumns
     summary = entity_summary(m.CreditMetric)
 
 
@@ -180,39 +150,39 @@ class CreditEntity(
 
 @strawberry.type(description="Storage traffic by workspace, repo, bucket or node.")
 class StorageBreakdown(Breakdown[StorageEntity]):
-    entity_type = StorageEntity
+    pass
 
 
 @strawberry.type(description="Storage traffic by storage provider.")
 class StorageProviderBreakdown(Breakdown[StorageProviderEntity]):
-    entity_type = StorageProviderEntity
+    pass
 
 
 @strawberry.type(
     description="AI gateway traffic by workspace, repo, model, provider, node or AI configuration."
 )
 class AiBreakdown(Breakdown[AiEntity]):
-    entity_type = AiEntity
+    pass
 
 
 @strawberry.type(description="Private-chat traffic by model or user.")
 class PrivateChatBreakdown(Breakdown[PrivateChatEntity]):
-    entity_type = PrivateChatEntity
+    pass
 
 
 @strawberry.type(description="Private-chat traffic by user, with conversations and last activity.")
 class PrivateChatUserBreakdown(Breakdown[PrivateChatUserEntity]):
-    entity_type = PrivateChatUserEntity
+    pass
 
 
 @strawberry.type(description="Policy enforcement by rule or user.")
 class PolicyBreakdown(Breakdown[PolicyEntity]):
-    entity_type = PolicyEntity
+    pass
 
 
 @strawberry.type(description="Credits by workspace, repo, model, provider or bucket.")
 class CreditBreakdown(Breakdown[CreditEntity]):
-    entity_type = CreditEntity
+    pass
 
 
 # -- domain fields ------------------------------------------------------------------------------

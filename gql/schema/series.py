@@ -9,6 +9,7 @@ out as one list-valued scalar. Both read the same columns, so they cannot disagr
 from __future__ import annotations
 
 import dataclasses
+import typing
 from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -143,11 +144,24 @@ def _columns(cls: type[Any], columns: payloads.Columns) -> Any:
     return cls(ts=columns.ts, **columns.values)
 
 
+def _type_arguments(cls: type[Any], generic: type[Any], names: tuple[str, ...]) -> None:
+    """Set ``names`` on ``cls`` to the types it subclasses ``generic`` with, so that a class such as
+    ``AiTimeSeries(TimeSeries[AiPoint, AiColumns])`` names its point and columns types once."""
+    for base in cls.__dict__.get("__orig_bases__", ()):
+        if typing.get_origin(base) is generic:
+            for name, argument in zip(names, typing.get_args(base), strict=True):
+                setattr(cls, name, argument)
+
+
 @strawberry.type(description="A time series: one point per bucket of the window, plus its summary.")
 class TimeSeries(Generic[P, C]):
     payload: strawberry.Private[payloads.SeriesPayload]
-    point_type: ClassVar[type[Any]]
+    point_type: ClassVar[type[Any]]  # the type arguments, set by __init_subclass__
     columns_type: ClassVar[type[Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _type_arguments(cls, TimeSeries, ("point_type", "columns_type"))
 
     @strawberry.field(description="The window, scope, bucket size and filter of the series.")
     def meta(self) -> SeriesMeta:
@@ -174,9 +188,13 @@ class TimeSeries(Generic[P, C]):
 )
 class BreakdownEntity(Generic[T, P, C]):
     payload: strawberry.Private[payloads.Entity]
-    totals_type: ClassVar[type[Any]]
+    totals_type: ClassVar[type[Any]]  # the type arguments, set by __init_subclass__
     point_type: ClassVar[type[Any]]
     columns_type: ClassVar[type[Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _type_arguments(cls, BreakdownEntity, ("totals_type", "point_type", "columns_type"))
 
     # Plain data, read as attributes (gql.pipeline.row_form completes them without a resolver call each).
     entityId: strawberry.ID = strawberry.field(
@@ -215,7 +233,11 @@ class BreakdownEntity(Generic[T, P, C]):
 @strawberry.type(description="A breakdown: entities ranked by the domain's main metric, one page at a time.")
 class Breakdown(Generic[E]):
     payload: strawberry.Private[payloads.BreakdownPayload]
-    entity_type: ClassVar[type[Any]]
+    entity_type: ClassVar[type[Any]]  # the type argument, set by __init_subclass__
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _type_arguments(cls, Breakdown, ("entity_type",))
 
     @strawberry.field(description="The window, dimension, paging and filter of the breakdown.")
     def meta(self) -> BreakdownMeta:
