@@ -188,17 +188,16 @@ def _decode(decoder: msgspec.json.Decoder[Any], body: bytes) -> Any:
         raise refusal(failure) from None
 
 
+def _body(name: str, fields: list[Any], kw_only: bool = False) -> type[msgspec.Struct]:
+    """A struct of a body's part, frozen: decoded values are never changed after the check."""
+    made: type[msgspec.Struct] = msgspec.defstruct(name, fields, frozen=True, kw_only=kw_only)
+    return made
+
+
 @functools.cache
 def _series_decoder(metrics: tuple[Metric, ...]) -> msgspec.json.Decoder[Any]:
-    envelope = msgspec.defstruct(
-        "SeriesBody",
-        [
-            ("meta", _WireMeta),
-            ("summary", _WireSummary),
-            ("series", _list_of(point_type(metrics), resources.MAX_POINTS + 1)),
-        ],
-        frozen=True,
-    )
+    series = _list_of(point_type(metrics), resources.MAX_POINTS + 1)
+    envelope = _body("SeriesBody", [("meta", _WireMeta), ("summary", _WireSummary), ("series", series)])
     return msgspec.json.Decoder(envelope)
 
 
@@ -260,35 +259,24 @@ def _breakdown_decoder(
     metrics: tuple[Metric, ...], extra_totals: tuple[Metric, ...], fields: tuple[str, ...]
 ) -> msgspec.json.Decoder[Any]:
     """The decoder of one breakdown resource: its entities' metrics, extra totals and fields."""
-    totals = msgspec.defstruct(
-        "Totals",
-        [
-            *((m.name, _wire(m)) for m in (*metrics, *extra_totals)),
-            *((name, Long | None | msgspec.UnsetType, msgspec.UNSET) for name in OPTIONAL_USER_TOTALS),
-        ],
-        frozen=True,
-        kw_only=True,
-    )
-    entity = msgspec.defstruct(
+    optional = ((name, Long | None | msgspec.UnsetType, msgspec.UNSET) for name in OPTIONAL_USER_TOTALS)
+    totals = _body("Totals", [*((m.name, _wire(m)) for m in (*metrics, *extra_totals)), *optional], True)
+    series = _list_of(point_type(metrics), resources.MAX_POINTS + 1) | None
+    entity = _body(
         "Entity",
         [
             ("entityId", str),
             ("totals", totals),
             *((name, str) for name in fields),
             ("entityName", str | None, None),
-            ("series", _list_of(point_type(metrics), resources.MAX_POINTS + 1) | None, None),
+            ("series", series, None),
         ],
-        frozen=True,
         kw_only=True,
     )
-    envelope = msgspec.defstruct(
+    entities = _list_of(entity, resources.LIMIT_MAX)
+    envelope = _body(
         "BreakdownBody",
-        [
-            ("meta", _WireBreakdownMeta),
-            ("summary", _WireBreakdownSummary),
-            ("entities", _list_of(entity, resources.LIMIT_MAX)),
-        ],
-        frozen=True,
+        [("meta", _WireBreakdownMeta), ("summary", _WireBreakdownSummary), ("entities", entities)],
     )
     return msgspec.json.Decoder(envelope)
 

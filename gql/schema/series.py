@@ -51,13 +51,9 @@ class Summary:
     def of(cls, summary: payloads.Summary) -> Summary:
         return cls(
             total=Long(whole(summary.total, "summary.total")),
-            avg=summary.avg,
-            stdDev=summary.std_dev,
             min=Long(whole(summary.min, "summary.min")),
             max=Long(whole(summary.max, "summary.max")),
-            p10=summary.p10,
-            p50=summary.p50,
-            p90=summary.p90,
+            **_spread(summary),
         )
 
 
@@ -76,15 +72,18 @@ class LatencySummary:
 
     @classmethod
     def of(cls, summary: payloads.Summary) -> LatencySummary:
-        return cls(
-            avg=summary.avg,
-            stdDev=summary.std_dev,
-            min=summary.min,
-            max=summary.max,
-            p10=summary.p10,
-            p50=summary.p50,
-            p90=summary.p90,
-        )
+        return cls(min=summary.min, max=summary.max, **_spread(summary))
+
+
+def _spread(summary: payloads.Summary) -> dict[str, float]:
+    """The fields every summary has alike: the mean, the deviation and the percentiles."""
+    return {
+        "avg": summary.avg,
+        "stdDev": summary.std_dev,
+        "p10": summary.p10,
+        "p50": summary.p50,
+        "p90": summary.p90,
+    }
 
 
 def whole(value: float, name: str) -> int:

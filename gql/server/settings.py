@@ -9,6 +9,7 @@ environment again.
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
@@ -293,16 +294,8 @@ class GatewaySettings(BaseModel):
     )
 
     def limits(self) -> Limits:
-        return Limits(
-            max_body_bytes=self.max_body_bytes,
-            max_tokens=self.max_tokens,
-            max_depth=self.max_depth,
-            max_aliases=self.max_aliases,
-            max_root_fields=self.max_root_fields,
-            max_directives=self.max_directives,
-            max_fields=self.max_fields,
-            max_representations=self.max_representations,
-        )
+        """The document limits: each a setting of the same name (``FLASHBACK_MAX_...``)."""
+        return Limits(**{limit.name: getattr(self, limit.name) for limit in dataclasses.fields(Limits)})
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
