@@ -14,7 +14,7 @@ import inspect
 import re
 from collections.abc import Callable
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import strawberry
 
@@ -99,9 +99,7 @@ def counted(
         for each in metrics
         if not each.fractional
     ]
-    functional: Any = Enum
-    made: type[Enum] = functional(name, members)  # the functional API, names mypy cannot read as literals
-    return strawberry.enum(made, description=description)
+    return strawberry.enum(cast(type[Enum], Enum(name, members)), description=description)
 
 
 # -- storage ------------------------------------------------------------------------------------
