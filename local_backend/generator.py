@@ -1,11 +1,17 @@
 """Deterministic demo traffic: one day of facts at a time, from the seed and the day alone.
 
-Each day is drawn from its own random stream, so regenerating a day (after the clock moved
+Each day is drawn from its own random streams, so regenerating a day (after the clock moved
 on) gives the same facts as generating it the first time. Traffic is drawn per hour; on days
 inside the fine retention every hourly fact is then split into 5-minute facts whose values
 add up exactly to the hourly one, so every grain tells the same totals. Policy facts are
 derived from the AI facts of the same slot, which keeps policy token overhead equal to the
 AI gateway's ``policyTokensIn/Out`` at every grain.
+
+The past never changes: what a stream draws does not depend on the clock or on the grain. Every
+row of a day is drawn, then only the slots closed by the clock are kept; splits into 5-minute
+slots draw from a stream of their own, so a day drawn at 5 minutes or at 1 hour consumes the same
+traffic and policy draws; and policy outcomes are drawn per request, then summed per slot or per
+hour, so a closed bucket holds the same values at every later clock and at every grain.
 """
 
 from __future__ import annotations
@@ -111,7 +117,8 @@ class DayGenerator:
         self.org = org
         self.k = keys
         self.org_key = keys("org", org.id)
-        self._side = random.Random()
+        self._split = random.Random()
+        self._outcomes = random.Random()
         self._rules_by_workspace: dict[str, list[PolicyRule]] = {
             ws.id: [r for r in org.rules if r.workspace_id in (None, ws.id)] for ws in org.workspaces
         }
@@ -130,9 +137,10 @@ class DayGenerator:
         """Facts of ``day`` for slots that end at or before ``until``; 5-minute grain when ``fine``."""
         facts = DayFacts()
         factor = day_factor(day)
-        # Splits into 5-minute slots and policy outcomes draw from their own stream, so the hourly
-        # traffic of a day is the same whether or not the day is inside the fine retention.
-        self._side = self._rng("side", day)
+        # Splits into 5-minute slots and policy outcomes draw from streams of their own, so the
+        # hourly traffic of a day is the same whether or not the day is inside the fine retention.
+        self._split = self._rng("split", day)
+        self._outcomes = self._rng("outcomes", day)
         self._storage(day, factor, fine, until, facts)
         self._ai(day, factor, fine, until, facts)
         self._chat(day, factor, fine, until, facts)
@@ -180,7 +188,7 @@ class DayGenerator:
                     node,
                 )
                 values = [upl, dwl, size_change, latency_sum, credits]
-                self._emit(self._side, facts.storage, fine, until, hour_ts, dims, requests, values)
+                self._emit(facts.storage, fine, until, hour_ts, dims, requests, values)
 
     # -- AI gateway and the policy facts derived from it ----------------------------------------
     def _ai(self, day: int, factor: float, fine: bool, until: int, facts: DayFacts) -> None:
@@ -234,24 +242,27 @@ class DayGenerator:
             )
             values = [tokens_in, tokens_out, policy_in, policy_out, latency_sum, credits]
             policy_dims = (self.org_key, workspace, repo_key, api_key)
-            for ts, slot_requests, slot_values in self._slots(
-                self._side, fine, until, hour_ts, requests, values
-            ):
-                policy = self._policy(
-                    self._side, ts, policy_dims, user_key, rules, slot_requests, slot_values[2:4]
-                )
+            # Which requests of the hour each rule fired on, drawn for every request whatever the
+            # clock and the grain, then counted per slot.
+            fired = [[self._outcomes.random() < rule.rate for _ in range(requests)] for rule in rules]
+            first = 0
+            for ts, slot_requests, slot_values in self._slots(fine, hour_ts, requests, values):
+                outcome = [sum(hits[first : first + slot_requests]) for hits in fired]
+                first += slot_requests
+                if ts + (FINE if fine else HOUR) > until:
+                    continue
+                policy = self._policy(ts, policy_dims, user_key, rules, outcome, slot_values[2:4])
                 facts.policy.extend(policy)
                 totals = [sum(p[i] for p in policy) for i in range(7, 13)]  # type: ignore[misc]
                 facts.ai.append((ts, *dims, slot_requests, *slot_values, *totals))
 
     def _policy(
         self,
-        rng: random.Random,
         ts: int,
         dims: tuple[int, int, int, int],
         user_key: int,
         rules: list[PolicyRule],
-        requests: int,
+        violations_by_rule: Sequence[int],
         policy_tokens: Sequence[int],
     ) -> list[tuple[object, ...]]:
         """One row per rule that fired, plus one rule-less row carrying the evaluation tokens.
@@ -260,8 +271,7 @@ class DayGenerator:
         to no single rule; see the decision table in docs/backend.md.
         """
         rows: list[tuple[object, ...]] = [(ts, *dims, None, user_key, 0, 0, 0, 0, 0, 0, *policy_tokens)]
-        for rule in rules:
-            violations = sum(1 for _ in range(requests) if rng.random() < rule.rate)
+        for rule, violations in zip(rules, violations_by_rule, strict=True):
             if violations:
                 rows.append(
                     (
@@ -313,7 +323,7 @@ class DayGenerator:
                         conversation,
                     )
                     values = [tokens_in, tokens_out, credits]
-                    self._emit(self._side, facts.chat, fine, until, hour_ts, dims, requests, values)
+                    self._emit(facts.chat, fine, until, hour_ts, dims, requests, values)
 
     # -- credit grants and purchases ----------------------------------------------------------------
     def _credit_events(self, day: int, until: int, facts: DayFacts) -> None:
@@ -331,18 +341,16 @@ class DayGenerator:
 
     # -- shared -------------------------------------------------------------------------------
     def _slots(
-        self, rng: random.Random, fine: bool, until: int, hour_ts: int, requests: int, values: list[int]
+        self, fine: bool, hour_ts: int, requests: int, values: list[int]
     ) -> Iterator[tuple[int, int, list[int]]]:
+        """Every slot of an hourly row, closed or not: what is drawn never depends on the clock."""
         if fine:
-            for ts, slot_requests, slot_values in _split_row(rng, hour_ts, requests, values):
-                if ts + FINE <= until:
-                    yield ts, slot_requests, slot_values
-        elif hour_ts + HOUR <= until:
+            yield from _split_row(self._split, hour_ts, requests, values)
+        else:
             yield hour_ts, requests, values
 
     def _emit(
         self,
-        rng: random.Random,
         rows: list[tuple[object, ...]],
         fine: bool,
         until: int,
@@ -351,8 +359,11 @@ class DayGenerator:
         requests: int,
         values: list[int],
     ) -> None:
-        for ts, slot_requests, slot_values in self._slots(rng, fine, until, hour_ts, requests, values):
-            rows.append((ts, *dims, slot_requests, *slot_values))
+        """The row's slots that the clock has closed."""
+        grain = FINE if fine else HOUR
+        for ts, slot_requests, slot_values in self._slots(fine, hour_ts, requests, values):
+            if ts + grain <= until:
+                rows.append((ts, *dims, slot_requests, *slot_values))
 
 
 __all__ = ["DAY", "FINE", "HOUR", "DayFacts", "DayGenerator"]
