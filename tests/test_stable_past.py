@@ -94,7 +94,13 @@ def test_closed_buckets_of_every_entity_series_keep_their_values(
 ) -> None:
     seconds = APART[apart]
     path = resources.domain(domain).breakdown_path(by)
-    params = {"scope": "org", "window": "30d", "timeBucketSize": "1h", "includeSeries": "true", "limit": 500}
+    params: dict[str, Any] = {
+        "scope": "org",
+        "window": "30d",
+        "timeBucketSize": "1h",
+        "includeSeries": "true",
+        "limit": 500,
+    }
     before = {e["entityId"]: e["series"] for e in earlier[seconds].ok(path, **params)["entities"]}
     after = {e["entityId"]: e["series"] for e in api.ok(path, **params)["entities"]}
     compared = sum(
