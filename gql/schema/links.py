@@ -5,9 +5,10 @@ complete with names, owners and the rest. A link is null when the breakdown is b
 dimension (which ``by`` links to which type: ``resolvers.dimensions.DIMENSIONS``). Each link is a
 small mixin, so an entity type lists the links its breakdowns can have.
 
-A link finds the entity class from the type its own field returns in the schema, so this module
-neither names the federated types nor imports their module (which imports the types these mixins
-are part of).
+A link finds the entity class from the type its own field declares (resolved once per mixin), so
+this module neither looks the federated types up by name nor imports their module at run time
+(which imports the types these mixins are part of). The link stays a resolver of the object alone,
+which plans and the executor complete in one pass with the rest of the entity.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from graphql import get_named_type
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types import Info
+from strawberry.types.base import StrawberryOptional
 
 from resolvers import dimensions
 
@@ -27,14 +26,27 @@ if TYPE_CHECKING:
 ENTITIES = "gql.schema.federated"
 
 
-def _link(self: Any, info: Info) -> Any:
-    """This entity as the federated type the link field returns; None when the breakdown is by a
+_ENTITY_CLASSES: dict[Any, type[Any]] = {}
+
+
+def _entity_class(mixin: Any) -> type[Any]:
+    """The federated class a link mixin's one field returns, from the field's declared type (an
+    optional lazy type; the mixin's other field, ``by``, is private)."""
+    if mixin not in _ENTITY_CLASSES:
+        (link,) = (
+            f for f in mixin.__strawberry_definition__.fields if isinstance(f.type, StrawberryOptional)
+        )
+        _ENTITY_CLASSES[mixin] = link.type.of_type.resolve_type()
+    return _ENTITY_CLASSES[mixin]
+
+
+def _link(self: Any, mixin: Any) -> Any:
+    """This entity as the federated type ``mixin``'s link returns; None when the breakdown is by a
     dimension whose entities are of another type."""
-    returned = get_named_type(info._raw_info.return_type)
-    definition = returned.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
-    if self.by != dimensions.linked_by(definition.name):
+    entity = _entity_class(mixin)
+    if self.by != dimensions.linked_by(entity.__strawberry_definition__.name):
         return None
-    return definition.origin(id=strawberry.ID(self.payload.id))
+    return entity(id=strawberry.ID(self.payload.id))
 
 
 @strawberry.type
@@ -42,8 +54,8 @@ class LinksWorkspace:
     by: strawberry.Private[str]
 
     @strawberry.field(description="This workspace, when the breakdown is by workspaces; else null.")
-    def workspace(self, info: Info) -> Annotated[Workspace, strawberry.lazy(ENTITIES)] | None:
-        result: Workspace | None = _link(self, info)
+    def workspace(self) -> Annotated[Workspace, strawberry.lazy(ENTITIES)] | None:
+        result: Workspace | None = _link(self, LinksWorkspace)
         return result
 
 
@@ -52,8 +64,8 @@ class LinksRepo:
     by: strawberry.Private[str]
 
     @strawberry.field(description="This repo, when the breakdown is by repos; else null.")
-    def repo(self, info: Info) -> Annotated[Repo, strawberry.lazy(ENTITIES)] | None:
-        result: Repo | None = _link(self, info)
+    def repo(self) -> Annotated[Repo, strawberry.lazy(ENTITIES)] | None:
+        result: Repo | None = _link(self, LinksRepo)
         return result
 
 
@@ -62,8 +74,8 @@ class LinksBucket:
     by: strawberry.Private[str]
 
     @strawberry.field(description="This bucket, when the breakdown is by buckets; else null.")
-    def bucket(self, info: Info) -> Annotated[Bucket, strawberry.lazy(ENTITIES)] | None:
-        result: Bucket | None = _link(self, info)
+    def bucket(self) -> Annotated[Bucket, strawberry.lazy(ENTITIES)] | None:
+        result: Bucket | None = _link(self, LinksBucket)
         return result
 
 
@@ -72,8 +84,8 @@ class LinksModel:
     by: strawberry.Private[str]
 
     @strawberry.field(description="This model, when the breakdown is by models; else null.")
-    def model(self, info: Info) -> Annotated[Model, strawberry.lazy(ENTITIES)] | None:
-        result: Model | None = _link(self, info)
+    def model(self) -> Annotated[Model, strawberry.lazy(ENTITIES)] | None:
+        result: Model | None = _link(self, LinksModel)
         return result
 
 
@@ -84,8 +96,8 @@ class LinksAiConfig:
     @strawberry.field(
         description="This AI configuration, when the breakdown is by AI configurations; else null."
     )
-    def aiConfig(self, info: Info) -> Annotated[AiConfig, strawberry.lazy(ENTITIES)] | None:
-        result: AiConfig | None = _link(self, info)
+    def aiConfig(self) -> Annotated[AiConfig, strawberry.lazy(ENTITIES)] | None:
+        result: AiConfig | None = _link(self, LinksAiConfig)
         return result
 
 
@@ -94,8 +106,8 @@ class LinksUser:
     by: strawberry.Private[str]
 
     @strawberry.field(description="This user, when the breakdown is by users; else null.")
-    def user(self, info: Info) -> Annotated[User, strawberry.lazy(ENTITIES)] | None:
-        result: User | None = _link(self, info)
+    def user(self) -> Annotated[User, strawberry.lazy(ENTITIES)] | None:
+        result: User | None = _link(self, LinksUser)
         return result
 
 
@@ -104,6 +116,6 @@ class LinksPolicyRule:
     by: strawberry.Private[str]
 
     @strawberry.field(description="This policy rule, when the breakdown is by rules; else null.")
-    def rule(self, info: Info) -> Annotated[PolicyRule, strawberry.lazy(ENTITIES)] | None:
-        result: PolicyRule | None = _link(self, info)
+    def rule(self) -> Annotated[PolicyRule, strawberry.lazy(ENTITIES)] | None:
+        result: PolicyRule | None = _link(self, LinksPolicyRule)
         return result
