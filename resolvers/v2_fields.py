@@ -6,12 +6,21 @@ message that names the argument and what it accepts.
 
 from __future__ import annotations
 
-from resolvers import requests
+import asyncio
+
+from resolvers import ordering, requests, resources
 from resolvers.context import RequestContext
 from resolvers.dimensions import Dimension
+from resolvers.ordering import Order
 from resolvers.requests import Filters, Page, Selection
 from resolvers.resources import Domain
-from resolvers.v2_payloads import BreakdownPayload, SeriesPayload, breakdown_parser, series_parser
+from resolvers.v2_payloads import (
+    BreakdownMeta,
+    BreakdownPayload,
+    SeriesPayload,
+    breakdown_parser,
+    series_parser,
+)
 
 
 async def time_series(
@@ -29,6 +38,34 @@ async def time_series(
 
 
 async def breakdown(
+    context: RequestContext,
+    dimension: Dimension,
+    selection: Selection,
+    filters: Filters,
+    page: Page,
+    series: bool,
+    order: Order | None = None,
+) -> BreakdownPayload:
+    """One page of a breakdown in ``order``: the upstream's page when it orders so, else the page
+    cut from every page of the breakdown sorted here (``resolvers.ordering``)."""
+    if ordering.upstream_orders(resources.domain(dimension.domain), order):
+        return await _page(context, dimension, selection, filters, page, series)
+    assert order is not None
+    first = await _page(context, dimension, selection, filters, ordering.pages()[0], series)
+    rest = ordering.rest_of(first.meta.total_entities, order, dimension.by)
+    others = await asyncio.gather(
+        *(_page(context, dimension, selection, filters, each, series) for each in rest)
+    )
+    entities = [entity for payload in (first, *others) for entity in payload.entities]
+    meta = first.meta
+    return BreakdownPayload(
+        BreakdownMeta(meta.meta, meta.by, meta.includes_series, page.limit, page.offset, meta.total_entities),
+        first.total,
+        ordering.ordered(entities, order, page),
+    )
+
+
+async def _page(
     context: RequestContext,
     dimension: Dimension,
     selection: Selection,

@@ -39,7 +39,7 @@ from gql.pipeline.budget import Estimate
 from gql.pipeline.failures import RequestFailure
 from gql.schema.legacy_types import AiRecordWhere
 from gql.schema.lookahead import Selections
-from resolvers import dimensions, requests, resources
+from resolvers import dimensions, ordering, requests, resources
 from resolvers.errors import BadInput
 from resolvers.requests import EntitySeries, Page, RestRequest, Selection
 
@@ -179,7 +179,14 @@ class CostWalk:
             series = isinstance(target, GraphQLObjectType) and self.selections.wants_entity_series(
                 target, group
             )
-            self._add(requests.breakdown(dimension, scope.selection, scope.filters, page, series), scope)
+            order = _order(scope.domain, args)
+            if ordering.upstream_orders(scope.domain, order):
+                self._add(requests.breakdown(dimension, scope.selection, scope.filters, page, series), scope)
+            else:  # every page, at most, read and sorted in the gateway (resolvers.ordering)
+                for each in ordering.pages():
+                    self._add(
+                        requests.breakdown(dimension, scope.selection, scope.filters, each, series), scope
+                    )
             return _Scope(
                 scope.times * page.limit, scope.selection, scope.domain, scope.filters, scope.points, sure=0
             )
@@ -328,6 +335,13 @@ class CostWalk:
             request.dimension,
             self._next(),
         )
+
+
+def _order(domain: resources.Domain, args: dict[str, Any]) -> ordering.Order:
+    """The order a breakdown field's arguments ask for, as the resolver reads them."""
+    metric, direction = args.get("orderBy"), args.get("direction")
+    descending = direction is None or _wire(direction) == "desc"
+    return ordering.Order(domain.summary_metric if metric is None else _wire(metric), descending)
 
 
 def _wire(value: object) -> str:

@@ -6,6 +6,7 @@ types and a name that says what it holds.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
@@ -15,6 +16,7 @@ from gql.schema import metric_types as m
 from gql.schema.enums import (
     AiBreakdownBy,
     CreditBreakdownBy,
+    OrderDirection,
     PolicyBreakdownBy,
     PrivateChatBreakdownBy,
     StorageBreakdownBy,
@@ -32,9 +34,10 @@ from gql.schema.links import (
 from gql.schema.lookahead import wants_entity_series
 from gql.schema.series import Breakdown, BreakdownEntity, TimeSeries
 from gql.schema.summary_fields import entity_latency, entity_summary, series_latency, series_summary
-from resolvers import dimensions, requests, resources, v2_fields
+from resolvers import dimensions, ordering, requests, resources, v2_fields
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput
+from resolvers.ordering import Order
 from resolvers.resources import Domain
 
 # -- time series --------------------------------------------------------------------------------
@@ -195,6 +198,13 @@ Limit = Annotated[
 ]
 Offset = Annotated[int, strawberry.argument(description=f"Entities to skip, 0 to {resources.OFFSET_MAX}.")]
 BY = strawberry.argument(description="The dimension to break down by.")
+ORDER_BY = strawberry.argument(
+    description="The metric to rank entities by; null for the upstream's order (the domain's summary metric,"
+    " descending). Any other order reads every page of the breakdown (at most"
+    f" {ordering.MOST_ENTITIES:,} entities, {len(ordering.pages())} calls) and sorts them in the gateway;"
+    " ties by entityId."
+)
+DIRECTION = strawberry.argument(description="Largest first (DESC) or smallest first (ASC).")
 TIME_SERIES = "The domain's time series; null (with an error) if the upstream call fails."
 BREAKDOWN = "The domain broken down by `by`; entity series are fetched only if selected."
 
@@ -208,12 +218,26 @@ class DomainStats:
         context: RequestContext = info.context
         return await v2_fields.time_series(context, domain, self.selection, self.filters)
 
-    async def _breakdown(self, info: Info, domain: Domain, by: str, limit: int, offset: int) -> Any:
+    async def _breakdown(
+        self,
+        info: Info,
+        domain: Domain,
+        by: str,
+        limit: int,
+        offset: int,
+        order_by: Enum | None = None,
+        direction: Enum = OrderDirection.DESC,
+    ) -> Any:
         context: RequestContext = info.context
         dimension = dimensions.dimension(domain.name, by)
         page = requests.Page(limit, offset)
         series = wants_entity_series(info)
-        return await v2_fields.breakdown(context, dimension, self.selection, self.filters, page, series)
+        order = Order(
+            domain.summary_metric if order_by is None else wire(order_by), direction == OrderDirection.DESC
+        )
+        return await v2_fields.breakdown(
+            context, dimension, self.selection, self.filters, page, series, order
+        )
 
 
 @strawberry.type(description="Storage gateway statistics (uploads, downloads, size, latency, requests).")
@@ -229,18 +253,29 @@ class StorageStats(DomainStats):
         by: Annotated[StorageBreakdownBy, BY],
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
+        orderBy: Annotated[m.StorageMetric | None, ORDER_BY] = None,
+        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
     ) -> StorageBreakdown | None:
         return StorageBreakdown(
-            payload=await self._breakdown(info, resources.STORAGE, wire(by), limit, offset)
+            payload=await self._breakdown(
+                info, resources.STORAGE, wire(by), limit, offset, orderBy, direction
+            )
         )
 
     @strawberry.field(
         description="Storage traffic by provider, with each provider's kind, protocol and endpoint."
     )
     async def providers(
-        self, info: Info, limit: Limit = resources.LIMIT_DEFAULT, offset: Offset = 0
+        self,
+        info: Info,
+        limit: Limit = resources.LIMIT_DEFAULT,
+        offset: Offset = 0,
+        orderBy: Annotated[m.StorageMetric | None, ORDER_BY] = None,
+        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
     ) -> StorageProviderBreakdown | None:
-        payload = await self._breakdown(info, resources.STORAGE, "providers", limit, offset)
+        payload = await self._breakdown(
+            info, resources.STORAGE, "providers", limit, offset, orderBy, direction
+        )
         return StorageProviderBreakdown(payload=payload)
 
 
@@ -259,8 +294,12 @@ class AiStats(DomainStats):
         by: Annotated[AiBreakdownBy, BY],
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
+        orderBy: Annotated[m.AiMetric | None, ORDER_BY] = None,
+        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
     ) -> AiBreakdown | None:
-        return AiBreakdown(payload=await self._breakdown(info, resources.AI, wire(by), limit, offset))
+        return AiBreakdown(
+            payload=await self._breakdown(info, resources.AI, wire(by), limit, offset, orderBy, direction)
+        )
 
 
 @strawberry.type(description="Private-chat statistics (tokens, requests).")
@@ -276,15 +315,26 @@ class PrivateChatStats(DomainStats):
         by: Annotated[PrivateChatBreakdownBy, BY],
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
+        orderBy: Annotated[m.PrivateChatMetric | None, ORDER_BY] = None,
+        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
     ) -> PrivateChatBreakdown | None:
-        payload = await self._breakdown(info, resources.PRIVATE_CHAT, wire(by), limit, offset)
+        payload = await self._breakdown(
+            info, resources.PRIVATE_CHAT, wire(by), limit, offset, orderBy, direction
+        )
         return PrivateChatBreakdown(payload=payload)
 
     @strawberry.field(description="Private-chat traffic by user, with conversations and last activity.")
     async def users(
-        self, info: Info, limit: Limit = resources.LIMIT_DEFAULT, offset: Offset = 0
+        self,
+        info: Info,
+        limit: Limit = resources.LIMIT_DEFAULT,
+        offset: Offset = 0,
+        orderBy: Annotated[m.PrivateChatMetric | None, ORDER_BY] = None,
+        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
     ) -> PrivateChatUserBreakdown | None:
-        payload = await self._breakdown(info, resources.PRIVATE_CHAT, "users", limit, offset)
+        payload = await self._breakdown(
+            info, resources.PRIVATE_CHAT, "users", limit, offset, orderBy, direction
+        )
         return PrivateChatUserBreakdown(payload=payload)
 
 
@@ -316,9 +366,13 @@ class PolicyStats(DomainStats):
         by: Annotated[PolicyBreakdownBy, BY],
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
+        orderBy: Annotated[m.PolicyEnforcementMetric | None, ORDER_BY] = None,
+        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
     ) -> PolicyBreakdown | None:
         return PolicyBreakdown(
-            payload=await self._breakdown(info, resources.POLICIES, wire(by), limit, offset)
+            payload=await self._breakdown(
+                info, resources.POLICIES, wire(by), limit, offset, orderBy, direction
+            )
         )
 
 
@@ -335,7 +389,11 @@ class CreditStats(DomainStats):
         by: Annotated[CreditBreakdownBy, BY],
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
+        orderBy: Annotated[m.CreditMetric | None, ORDER_BY] = None,
+        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
     ) -> CreditBreakdown | None:
         return CreditBreakdown(
-            payload=await self._breakdown(info, resources.CREDITS, wire(by), limit, offset)
+            payload=await self._breakdown(
+                info, resources.CREDITS, wire(by), limit, offset, orderBy, direction
+            )
         )

@@ -27,6 +27,12 @@ class Scope(Enum):
     REPO = strawberry.enum_value("repo", description="One repository; pass its UUID as `id`.")
 
 
+@strawberry.enum(description="Which way an order runs.")
+class OrderDirection(Enum):
+    DESC = strawberry.enum_value("desc", description="Largest first (the default).")
+    ASC = strawberry.enum_value("asc", description="Smallest first.")
+
+
 def _spans(
     name: str, spans: dict[str, resources.Span], description: str
 ) -> type[Enum]:  # pragma: no mutate block (import time)

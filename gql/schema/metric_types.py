@@ -14,7 +14,7 @@ import inspect
 import re
 from collections.abc import Callable
 from enum import Enum
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import strawberry
 
@@ -122,11 +122,6 @@ class StorageColumns:
     ts: LongList = column("ts")
 
 
-StorageMetric = counted(
-    "StorageMetric", "A counted storage metric (latency has `latencySummary`).", resources.STORAGE_METRICS
-)
-
-
 # -- AI gateway ---------------------------------------------------------------------------------
 
 
@@ -145,11 +140,6 @@ class AiPoint(AiMetrics):
 @chart_form(resources.AI_METRICS)
 class AiColumns:
     ts: LongList = column("ts")
-
-
-AiMetric = counted(
-    "AiMetric", "A counted AI gateway metric (latency has `latencySummary`).", resources.AI_METRICS
-)
 
 
 # -- private chat -------------------------------------------------------------------------------
@@ -178,9 +168,6 @@ class PrivateChatColumns:
     ts: LongList = column("ts")
 
 
-PrivateChatMetric = counted("PrivateChatMetric", "A private-chat metric.", resources.PRIVATE_CHAT_METRICS)
-
-
 # -- policies -----------------------------------------------------------------------------------
 
 
@@ -201,11 +188,6 @@ class PolicyEnforcementColumns:
     ts: LongList = column("ts")
 
 
-PolicyEnforcementMetric = counted(
-    "PolicyEnforcementMetric", "A policy enforcement metric.", resources.POLICY_ENFORCEMENT_METRICS
-)
-
-
 @strawberry.type(description="Policy metrics of one bucket of time: enforcement plus evaluation tokens.")
 @totals(resources.POLICY_TOKEN_METRICS)
 class PolicyPoint(PolicyEnforcementPoint):
@@ -218,9 +200,6 @@ class PolicyColumns(PolicyEnforcementColumns):
     pass
 
 
-PolicyMetric = counted("PolicyMetric", "A policy metric.", resources.POLICY_METRICS)
-
-
 @strawberry.type(description="Policy-evaluation token overhead of one bucket of time.")
 @totals(resources.POLICY_TOKEN_METRICS)
 class PolicyTokenPoint:
@@ -231,9 +210,6 @@ class PolicyTokenPoint:
 @chart_form(resources.POLICY_TOKEN_METRICS)
 class PolicyTokenColumns:
     ts: LongList = column("ts")
-
-
-PolicyTokenMetric = counted("PolicyTokenMetric", "A policy token metric.", resources.POLICY_TOKEN_METRICS)
 
 
 # -- credits ------------------------------------------------------------------------------------
@@ -256,4 +232,27 @@ class CreditColumns:
     ts: LongList = column("ts")
 
 
-CreditMetric = counted("CreditMetric", "A credit metric.", resources.CREDIT_METRICS)
+# -- the counted metrics of each domain, for summary(metric:) and orderBy ----------------------
+
+if TYPE_CHECKING:
+    StorageMetric = Enum
+    AiMetric = Enum
+    PrivateChatMetric = Enum
+    PolicyEnforcementMetric = Enum
+    PolicyMetric = Enum
+    PolicyTokenMetric = Enum
+    CreditMetric = Enum
+else:
+    StorageMetric = counted(
+        "StorageMetric", "A counted storage metric (latency has `latencySummary`).", resources.STORAGE_METRICS
+    )
+    AiMetric = counted(
+        "AiMetric", "A counted AI gateway metric (latency has `latencySummary`).", resources.AI_METRICS
+    )
+    PrivateChatMetric = counted("PrivateChatMetric", "A private-chat metric.", resources.PRIVATE_CHAT_METRICS)
+    PolicyEnforcementMetric = counted(
+        "PolicyEnforcementMetric", "A policy enforcement metric.", resources.POLICY_ENFORCEMENT_METRICS
+    )
+    PolicyMetric = counted("PolicyMetric", "A policy metric.", resources.POLICY_METRICS)
+    PolicyTokenMetric = counted("PolicyTokenMetric", "A policy token metric.", resources.POLICY_TOKEN_METRICS)
+    CreditMetric = counted("CreditMetric", "A credit metric.", resources.CREDIT_METRICS)
