@@ -48,33 +48,24 @@ async def breakdown(
 ) -> BreakdownPayload:
     """One page of a breakdown in ``order``: the upstream's page when it orders so, else the page
     cut from every page of the breakdown sorted here (``resolvers.ordering``)."""
+    upstream = context.require_loaders().upstream
+
+    async def read(each: Page) -> BreakdownPayload:
+        request = requests.breakdown(dimension, selection, filters, each, series)
+        payload: BreakdownPayload = await upstream.load(
+            request, breakdown_parser(dimension, series, selection, each.limit)
+        )
+        return payload
+
     if ordering.upstream_orders(resources.domain(dimension.domain), order):
-        return await _page(context, dimension, selection, filters, page, series)
+        return await read(page)
     assert order is not None
-    first = await _page(context, dimension, selection, filters, ordering.pages()[0], series)
-    rest = ordering.rest_of(first.meta.total_entities, order, dimension.by)
-    others = await asyncio.gather(
-        *(_page(context, dimension, selection, filters, each, series) for each in rest)
-    )
-    entities = [entity for payload in (first, *others) for entity in payload.entities]
+    first = await read(ordering.pages()[0])
+    rest = await asyncio.gather(*map(read, ordering.rest_of(first.meta.total_entities, order, dimension.by)))
+    entities = [entity for payload in (first, *rest) for entity in payload.entities]
     meta = first.meta
     return BreakdownPayload(
         BreakdownMeta(meta.meta, meta.by, meta.includes_series, page.limit, page.offset, meta.total_entities),
         first.total,
         ordering.ordered(entities, order, page),
     )
-
-
-async def _page(
-    context: RequestContext,
-    dimension: Dimension,
-    selection: Selection,
-    filters: Filters,
-    page: Page,
-    series: bool,
-) -> BreakdownPayload:
-    request = requests.breakdown(dimension, selection, filters, page, series)
-    payload: BreakdownPayload = await context.require_loaders().upstream.load(
-        request, breakdown_parser(dimension, series, selection, page.limit)
-    )
-    return payload

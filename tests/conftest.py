@@ -22,6 +22,7 @@ from gql.server.settings import GatewaySettings
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings, parse_now
 from tests.gateway import Gateway
+from tests.rewriting import RewritingTransport
 
 ROOT = Path(__file__).resolve().parent.parent
 # The suite runs in a zone far from UTC (+12:45/+13:45): code that slips into local time gives
@@ -155,4 +156,13 @@ def per_entity(backend_app: Starlette) -> Iterator[Gateway]:
         )
     )
     yield client
+    client.close()
+
+
+@pytest.fixture(scope=per_module)
+def rewriting(backend_app: Starlette) -> Iterator[tuple[RewritingTransport, Gateway]]:
+    """A gateway whose upstream rewrites one path's answers (``RewritingTransport.path``)."""
+    transport = RewritingTransport(backend_app)
+    client = Gateway(create_app(GatewaySettings(response_cache=False), transport=transport))
+    yield transport, client
     client.close()

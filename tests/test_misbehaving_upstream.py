@@ -10,43 +10,22 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-from starlette.applications import Starlette
 
 from gql.server.app import create_app
 from gql.server.settings import GatewaySettings
 from resolvers import resources
-from tests.conftest import per_module
 from tests.gateway import Gateway
+from tests.rewriting import RewritingTransport
 
 BEYOND_64_BITS = 2**63  # one past the largest signed 64-bit value; still a JSON integer orjson reads
 Path = tuple[str | int, ...]
-
-
-class RewritingTransport(httpx.AsyncBaseTransport):
-    """Passes requests to the backend and, for one path, rewrites the JSON body it answers."""
-
-    def __init__(self, app: Starlette) -> None:
-        self.inner = httpx.ASGITransport(app=app)
-        self.path: str | None = None
-        self.rewrite: Callable[[Any], Any] = lambda body: body
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        if request.url.path != self.path:
-            return response
-        body = orjson.loads(await response.aread())
-        return httpx.Response(
-            response.status_code,
-            headers={"content-type": "application/json"},
-            content=orjson.dumps(self.rewrite(body)),
-        )
 
 
 @dataclass(frozen=True)
@@ -272,14 +251,6 @@ _cases(
         *((("totals", key), LONG) for key in ("consumption", "purchases", "grants", "balance")),
     ],
 )
-
-
-@pytest.fixture(scope=per_module)
-def rewriting(backend_app: Starlette) -> Iterator[tuple[RewritingTransport, Gateway]]:
-    transport = RewritingTransport(backend_app)
-    client = Gateway(create_app(GatewaySettings(response_cache=False), transport=transport))
-    yield transport, client
-    client.close()
 
 
 def _only_field_fails(

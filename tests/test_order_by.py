@@ -10,19 +10,15 @@ costs one call; any other costs the breakdown's pages, never more than the cost 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
 
-from gql.server.app import create_app
-from gql.server.settings import GatewaySettings
 from resolvers import dimensions, ordering, resources
-from tests.conftest import Api, per_module
+from tests.conftest import Api
 from tests.gateway import Gateway
+from tests.rewriting import RewritingTransport
 from tests.test_cost import cost_of
-from tests.test_misbehaving_upstream import RewritingTransport
 
 FIELD = {
     "storage": "storage",
@@ -128,14 +124,6 @@ def test_the_estimate_counts_the_pages_a_sorted_breakdown_may_read(gateway: Gate
     cost = cost_of(gateway, _query(dimension, "tokensOut", "ASC", 3, 0))
     assert cost["estimated"]["calls"] == len(ordering.pages())
     assert cost["actual"]["calls"] <= cost["estimated"]["calls"]
-
-
-@pytest.fixture(scope=per_module)
-def rewriting(backend_app: Starlette) -> Iterator[tuple[RewritingTransport, Gateway]]:
-    transport = RewritingTransport(backend_app)
-    client = Gateway(create_app(GatewaySettings(response_cache=False), transport=transport))
-    yield transport, client
-    client.close()
 
 
 def test_a_breakdown_past_the_bound_is_refused_after_its_first_page(

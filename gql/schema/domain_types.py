@@ -204,7 +204,14 @@ ORDER_BY = strawberry.argument(
     f" {ordering.MOST_ENTITIES:,} entities, {len(ordering.pages())} calls) and sorts them in the gateway;"
     " ties by entityId."
 )
-DIRECTION = strawberry.argument(description="Largest first (DESC) or smallest first (ASC).")
+Direction = Annotated[
+    OrderDirection, strawberry.argument(description="Largest first (DESC) or smallest first (ASC).")
+]
+StorageOrder = Annotated[m.StorageMetric | None, ORDER_BY]
+AiOrder = Annotated[m.AiMetric | None, ORDER_BY]
+PrivateChatOrder = Annotated[m.PrivateChatMetric | None, ORDER_BY]
+PolicyOrder = Annotated[m.PolicyEnforcementMetric | None, ORDER_BY]
+CreditOrder = Annotated[m.CreditMetric | None, ORDER_BY]
 TIME_SERIES = "The domain's time series; null (with an error) if the upstream call fails."
 BREAKDOWN = "The domain broken down by `by`; entity series are fetched only if selected."
 
@@ -253,8 +260,8 @@ class StorageStats(DomainStats):
         by: Annotated[StorageBreakdownBy, BY],
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
-        orderBy: Annotated[m.StorageMetric | None, ORDER_BY] = None,
-        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
+        orderBy: StorageOrder = None,
+        direction: Direction = OrderDirection.DESC,
     ) -> StorageBreakdown | None:
         return StorageBreakdown(
             payload=await self._breakdown(
@@ -270,8 +277,8 @@ class StorageStats(DomainStats):
         info: Info,
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
-        orderBy: Annotated[m.StorageMetric | None, ORDER_BY] = None,
-        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
+        orderBy: StorageOrder = None,
+        direction: Direction = OrderDirection.DESC,
     ) -> StorageProviderBreakdown | None:
         payload = await self._breakdown(
             info, resources.STORAGE, "providers", limit, offset, orderBy, direction
@@ -294,8 +301,8 @@ class AiStats(DomainStats):
         by: Annotated[AiBreakdownBy, BY],
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
-        orderBy: Annotated[m.AiMetric | None, ORDER_BY] = None,
-        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
+        orderBy: AiOrder = None,
+        direction: Direction = OrderDirection.DESC,
     ) -> AiBreakdown | None:
         return AiBreakdown(
             payload=await self._breakdown(info, resources.AI, wire(by), limit, offset, orderBy, direction)
@@ -315,8 +322,8 @@ class PrivateChatStats(DomainStats):
         by: Annotated[PrivateChatBreakdownBy, BY],
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
-        orderBy: Annotated[m.PrivateChatMetric | None, ORDER_BY] = None,
-        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
+        orderBy: PrivateChatOrder = None,
+        direction: Direction = OrderDirection.DESC,
     ) -> PrivateChatBreakdown | None:
         payload = await self._breakdown(
             info, resources.PRIVATE_CHAT, wire(by), limit, offset, orderBy, direction
@@ -329,8 +336,8 @@ class PrivateChatStats(DomainStats):
         info: Info,
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
-        orderBy: Annotated[m.PrivateChatMetric | None, ORDER_BY] = None,
-        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
+        orderBy: PrivateChatOrder = None,
+        direction: Direction = OrderDirection.DESC,
     ) -> PrivateChatUserBreakdown | None:
         payload = await self._breakdown(
             info, resources.PRIVATE_CHAT, "users", limit, offset, orderBy, direction
@@ -366,8 +373,8 @@ class PolicyStats(DomainStats):
         by: Annotated[PolicyBreakdownBy, BY],
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
-        orderBy: Annotated[m.PolicyEnforcementMetric | None, ORDER_BY] = None,
-        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
+        orderBy: PolicyOrder = None,
+        direction: Direction = OrderDirection.DESC,
     ) -> PolicyBreakdown | None:
         return PolicyBreakdown(
             payload=await self._breakdown(
@@ -389,8 +396,8 @@ class CreditStats(DomainStats):
         by: Annotated[CreditBreakdownBy, BY],
         limit: Limit = resources.LIMIT_DEFAULT,
         offset: Offset = 0,
-        orderBy: Annotated[m.CreditMetric | None, ORDER_BY] = None,
-        direction: Annotated[OrderDirection, DIRECTION] = OrderDirection.DESC,
+        orderBy: CreditOrder = None,
+        direction: Direction = OrderDirection.DESC,
     ) -> CreditBreakdown | None:
         return CreditBreakdown(
             payload=await self._breakdown(
