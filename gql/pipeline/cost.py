@@ -66,6 +66,7 @@ class _Scope:
     points: int = 0
     entity: str | None = None  # the federated entity's id (a placeholder when known only at run time)
     sure: int = 1  # times over that are certain before any call: 0 below a breakdown's entities
+    breakdown: _Scope | None = None  # below a breakdown: the breakdown's own scope (for its Others)
 
 
 class CostWalk:
@@ -163,15 +164,12 @@ class CostWalk:
             return scope
         if name in ("timeSeries", "tokens"):
             domain = resources.POLICY_TOKENS if name == "tokens" else scope.domain
-            filters = {} if name == "tokens" else scope.filters
-            # As at run time (resolvers.v2_fields): every series a breakdown could answer goes
-            # through the entity batch, a root stats(scope:, id:) as much as a federated entity's.
-            batchable = requests.entity_series(domain, scope.selection, filters)
-            if batchable is not None:
-                self.estimate.entity_series += [self._named(batchable) for _ in range(self._copies(scope))]
-            else:
-                self._add(requests.time_series(domain, scope.selection, filters), scope)
+            self._time_series(domain, {} if name == "tokens" else scope.filters, scope)
             return scope
+        if name == "others" and scope.breakdown is not None:
+            # The domain's series over the breakdown's selection, once per breakdown (resolvers.others).
+            self._time_series(scope.domain, scope.filters, scope.breakdown)
+            return scope.breakdown
         if name in ("breakdown", "providers", "users"):
             by = _wire(args["by"]) if "by" in args else name
             dimension = dimensions.dimension(scope.domain.name, by)
@@ -188,7 +186,13 @@ class CostWalk:
                         requests.breakdown(dimension, scope.selection, scope.filters, each, series), scope
                     )
             return _Scope(
-                scope.times * page.limit, scope.selection, scope.domain, scope.filters, scope.points, sure=0
+                scope.times * page.limit,
+                scope.selection,
+                scope.domain,
+                scope.filters,
+                scope.points,
+                sure=0,
+                breakdown=scope,
             )
         if name in SERIES_FORMS:
             columns = len(self._leaves(target, group))
@@ -201,6 +205,18 @@ class CostWalk:
         if name in ("workspace", "repo", "bucket", "model", "aiConfig", "user", "rule"):
             return _Scope(scope.times, entity=UNKNOWN, sure=scope.sure)
         return scope
+
+    def _time_series(
+        self, domain: resources.Domain, filters: Mapping[str, str | None], scope: _Scope
+    ) -> None:
+        """A domain's series, counted as the run makes it: through the entity batch where a breakdown
+        could answer it (resolvers.v2_fields), a root stats(scope:, id:) as much as a federated entity's."""
+        assert scope.selection is not None
+        batchable = requests.entity_series(domain, scope.selection, filters)
+        if batchable is not None:
+            self.estimate.entity_series += [self._named(batchable) for _ in range(self._copies(scope))]
+        else:
+            self._add(requests.time_series(domain, scope.selection, filters), scope)
 
     # -- the fields that start a scope ------------------------------------------------------------
 

@@ -7,7 +7,7 @@ types and a name that says what it holds.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -32,6 +32,7 @@ from gql.schema.links import (
     LinksWorkspace,
 )
 from gql.schema.lookahead import wants_entity_series
+from gql.schema.others import AiOthers, CreditOthers, PolicyOthers, PrivateChatOthers, StorageOthers
 from gql.schema.series import Breakdown, BreakdownEntity, TimeSeries
 from gql.schema.summary_fields import entity_latency, entity_summary, series_latency, series_summary
 from resolvers import dimensions, ordering, requests, resources, v2_fields
@@ -152,39 +153,39 @@ class CreditEntity(
 
 
 @strawberry.type(description="Storage traffic by workspace, repo, bucket or node.")
-class StorageBreakdown(Breakdown[StorageEntity]):
+class StorageBreakdown(Breakdown[StorageEntity, StorageOthers]):
     pass
 
 
 @strawberry.type(description="Storage traffic by storage provider.")
-class StorageProviderBreakdown(Breakdown[StorageProviderEntity]):
+class StorageProviderBreakdown(Breakdown[StorageProviderEntity, StorageOthers]):
     pass
 
 
 @strawberry.type(
     description="AI gateway traffic by workspace, repo, model, provider, node or AI configuration."
 )
-class AiBreakdown(Breakdown[AiEntity]):
+class AiBreakdown(Breakdown[AiEntity, AiOthers]):
     pass
 
 
 @strawberry.type(description="Private-chat traffic by model or user.")
-class PrivateChatBreakdown(Breakdown[PrivateChatEntity]):
+class PrivateChatBreakdown(Breakdown[PrivateChatEntity, PrivateChatOthers]):
     pass
 
 
 @strawberry.type(description="Private-chat traffic by user, with conversations and last activity.")
-class PrivateChatUserBreakdown(Breakdown[PrivateChatUserEntity]):
+class PrivateChatUserBreakdown(Breakdown[PrivateChatUserEntity, PrivateChatOthers]):
     pass
 
 
 @strawberry.type(description="Policy enforcement by rule or user.")
-class PolicyBreakdown(Breakdown[PolicyEntity]):
+class PolicyBreakdown(Breakdown[PolicyEntity, PolicyOthers]):
     pass
 
 
 @strawberry.type(description="Credits by workspace, repo, model, provider or bucket.")
-class CreditBreakdown(Breakdown[CreditEntity]):
+class CreditBreakdown(Breakdown[CreditEntity, CreditOthers]):
     pass
 
 
@@ -216,6 +217,9 @@ TIME_SERIES = "The domain's time series; null (with an error) if the upstream ca
 BREAKDOWN = "The domain broken down by `by`; entity series are fetched only if selected."
 
 
+B = TypeVar("B", bound=Breakdown[Any, Any])
+
+
 @strawberry.type
 class DomainStats:
     selection: strawberry.Private[requests.Selection]
@@ -227,6 +231,7 @@ class DomainStats:
 
     async def _breakdown(
         self,
+        breakdown: type[B],
         info: Info,
         domain: Domain,
         by: str,
@@ -234,7 +239,7 @@ class DomainStats:
         offset: int,
         order_by: Enum | None = None,
         direction: Enum = OrderDirection.DESC,
-    ) -> Any:
+    ) -> B:
         context: RequestContext = info.context
         dimension = dimensions.dimension(domain.name, by)
         page = requests.Page(limit, offset)
@@ -242,9 +247,10 @@ class DomainStats:
         order = Order(
             domain.summary_metric if order_by is None else wire(order_by), direction == OrderDirection.DESC
         )
-        return await v2_fields.breakdown(
+        payload = await v2_fields.breakdown(
             context, dimension, self.selection, self.filters, page, series, order
         )
+        return breakdown(payload=payload, selection=self.selection, filters=self.filters, domain=domain)
 
 
 @strawberry.type(description="Storage gateway statistics (uploads, downloads, size, latency, requests).")
@@ -263,10 +269,8 @@ class StorageStats(DomainStats):
         orderBy: StorageOrder = None,
         direction: Direction = OrderDirection.DESC,
     ) -> StorageBreakdown | None:
-        return StorageBreakdown(
-            payload=await self._breakdown(
-                info, resources.STORAGE, wire(by), limit, offset, orderBy, direction
-            )
+        return await self._breakdown(
+            StorageBreakdown, info, resources.STORAGE, wire(by), limit, offset, orderBy, direction
         )
 
     @strawberry.field(
@@ -280,10 +284,9 @@ class StorageStats(DomainStats):
         orderBy: StorageOrder = None,
         direction: Direction = OrderDirection.DESC,
     ) -> StorageProviderBreakdown | None:
-        payload = await self._breakdown(
-            info, resources.STORAGE, "providers", limit, offset, orderBy, direction
+        return await self._breakdown(
+            StorageProviderBreakdown, info, resources.STORAGE, "providers", limit, offset, orderBy, direction
         )
-        return StorageProviderBreakdown(payload=payload)
 
 
 @strawberry.type(
@@ -304,8 +307,8 @@ class AiStats(DomainStats):
         orderBy: AiOrder = None,
         direction: Direction = OrderDirection.DESC,
     ) -> AiBreakdown | None:
-        return AiBreakdown(
-            payload=await self._breakdown(info, resources.AI, wire(by), limit, offset, orderBy, direction)
+        return await self._breakdown(
+            AiBreakdown, info, resources.AI, wire(by), limit, offset, orderBy, direction
         )
 
 
@@ -325,10 +328,9 @@ class PrivateChatStats(DomainStats):
         orderBy: PrivateChatOrder = None,
         direction: Direction = OrderDirection.DESC,
     ) -> PrivateChatBreakdown | None:
-        payload = await self._breakdown(
-            info, resources.PRIVATE_CHAT, wire(by), limit, offset, orderBy, direction
+        return await self._breakdown(
+            PrivateChatBreakdown, info, resources.PRIVATE_CHAT, wire(by), limit, offset, orderBy, direction
         )
-        return PrivateChatBreakdown(payload=payload)
 
     @strawberry.field(description="Private-chat traffic by user, with conversations and last activity.")
     async def users(
@@ -339,10 +341,9 @@ class PrivateChatStats(DomainStats):
         orderBy: PrivateChatOrder = None,
         direction: Direction = OrderDirection.DESC,
     ) -> PrivateChatUserBreakdown | None:
-        payload = await self._breakdown(
-            info, resources.PRIVATE_CHAT, "users", limit, offset, orderBy, direction
+        return await self._breakdown(
+            PrivateChatUserBreakdown, info, resources.PRIVATE_CHAT, "users", limit, offset, orderBy, direction
         )
-        return PrivateChatUserBreakdown(payload=payload)
 
 
 @strawberry.type(description="Policy statistics (violations by action and severity, evaluation tokens).")
@@ -376,10 +377,8 @@ class PolicyStats(DomainStats):
         orderBy: PolicyOrder = None,
         direction: Direction = OrderDirection.DESC,
     ) -> PolicyBreakdown | None:
-        return PolicyBreakdown(
-            payload=await self._breakdown(
-                info, resources.POLICIES, wire(by), limit, offset, orderBy, direction
-            )
+        return await self._breakdown(
+            PolicyBreakdown, info, resources.POLICIES, wire(by), limit, offset, orderBy, direction
         )
 
 
@@ -399,8 +398,6 @@ class CreditStats(DomainStats):
         orderBy: CreditOrder = None,
         direction: Direction = OrderDirection.DESC,
     ) -> CreditBreakdown | None:
-        return CreditBreakdown(
-            payload=await self._breakdown(
-                info, resources.CREDITS, wire(by), limit, offset, orderBy, direction
-            )
+        return await self._breakdown(
+            CreditBreakdown, info, resources.CREDITS, wire(by), limit, offset, orderBy, direction
         )

@@ -30,6 +30,9 @@ from graphql.execution.values import VariableValues
 from strawberry.types import Info
 
 SERIES_FIELDS = frozenset({"series", "columns", "summary", "latencySummary"})
+# What needs the page's entity series: their own series forms and summaries, and Others' series
+# (the domain's series minus the entities', bucket by bucket).
+NEEDS_ENTITY_SERIES = {"entities": SERIES_FIELDS, "others": frozenset({"series", "columns"})}
 
 
 class Selections:
@@ -60,16 +63,17 @@ class Selections:
         return self.below(inner, details) if isinstance(inner, GraphQLObjectType) else {}
 
     def wants_entity_series(self, breakdown: GraphQLObjectType, details: FieldDetailsList) -> bool:
-        """True when any ``entities { series | columns | summary | latencySummary }`` is selected
-        below a breakdown field of type ``breakdown``."""
-        return any(
-            group[0].node.name.value == "entities"
-            and any(
-                inner[0].node.name.value in SERIES_FIELDS
-                for inner in self.below_field(breakdown, "entities", group).values()
-            )
-            for group in self.below(breakdown, details).values()
-        )
+        """True when any ``entities { series | columns | summary | latencySummary }`` or
+        ``others { series | columns }`` is selected below a breakdown field of type ``breakdown``."""
+        for group in self.below(breakdown, details).values():
+            name = group[0].node.name.value
+            wanted = NEEDS_ENTITY_SERIES.get(name)
+            if wanted and any(
+                inner[0].node.name.value in wanted
+                for inner in self.below_field(breakdown, name, group).values()
+            ):
+                return True
+        return False
 
 
 def wants_entity_series(info: Info) -> bool:

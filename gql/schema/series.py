@@ -14,17 +14,24 @@ from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar
 
 import strawberry
+from strawberry.types import Info
 
 from gql.schema.enums import BucketSize, Scope, Window
 from gql.schema.rows import Rows
 from gql.schema.scalars import EpochSeconds, Long
+from resolvers import v2_fields
 from resolvers import v2_payloads as payloads
+from resolvers.context import RequestContext
 from resolvers.errors import MalformedBody
+from resolvers.others import others_of
+from resolvers.requests import Filters, Selection
+from resolvers.resources import Domain
 
 P = TypeVar("P")
 C = TypeVar("C")
 T = TypeVar("T")
 E = TypeVar("E")
+Rest = TypeVar("Rest")
 W = TypeVar("W", bound=Enum)
 
 
@@ -230,13 +237,18 @@ class BreakdownEntity(Generic[T, P, C]):
 
 
 @strawberry.type(description="A breakdown: entities ranked by the domain's main metric, one page at a time.")
-class Breakdown(Generic[E]):
+class Breakdown(Generic[E, Rest]):
     payload: strawberry.Private[payloads.BreakdownPayload]
-    entity_type: ClassVar[type[Any]]  # the type argument, set by __init_subclass__
+    # What the page was asked with, for Others (the domain's series over the same selection).
+    selection: strawberry.Private[Selection]
+    filters: strawberry.Private[Filters]
+    domain: strawberry.Private[Domain]
+    entity_type: ClassVar[type[Any]]  # the type arguments, set by __init_subclass__
+    others_type: ClassVar[type[Any]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _type_arguments(cls, Breakdown, ("entity_type",))
+        _type_arguments(cls, Breakdown, ("entity_type", "others_type"))
 
     @strawberry.field(description="The window, dimension, paging and filter of the breakdown.")
     def meta(self) -> BreakdownMeta:
@@ -254,7 +266,17 @@ class Breakdown(Generic[E]):
     def total(self) -> int:
         return self.payload.total
 
-    @strawberry.field(description="This page of entities, largest first.")
+    @strawberry.field(
+        description="Everything the page does not show, as one more series: the domain's series minus"
+        " the page's entities, bucket by bucket (see the type)."
+    )
+    async def others(self, info: Info) -> Rest:
+        context: RequestContext = info.context
+        series = await v2_fields.time_series(context, self.domain, self.selection, self.filters)
+        result: Rest = self.others_type(payload=others_of(self.payload, series, self.domain.entity_metrics))
+        return result
+
+    @strawberry.field(description="This page of entities, in the order asked (largest first by default).")
     def entities(self) -> list[E]:
         by = self.payload.meta.by
         entity_type = self.entity_type

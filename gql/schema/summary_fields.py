@@ -87,3 +87,25 @@ def entity_summary(metrics: type[Enum]) -> Any:  # pragma: no mutate block (impo
         description="Statistics of one metric over the entity's series, computed by the gateway (asks the"
         " breakdown for series).",
     )
+
+
+def others_share_of(others: Any, metric: Enum) -> float | None:
+    """Others' part of the domain's total of ``metric``; None where the domain total is 0 or the
+    metric does not subtract."""
+    part = others.payload.totals.get(wire(metric))
+    whole = others.payload.domain_totals.get(wire(metric))
+    return None if part is None or not whole else part / whole
+
+
+def others_share(metrics: type[Enum]) -> Any:  # pragma: no mutate block (import time)
+    def share(
+        self: Any,
+        metric: Annotated[metrics, strawberry.argument(description="The metric to take the share of.")],  # type: ignore[valid-type]
+    ) -> float | None:
+        return others_share_of(self, metric)
+
+    return strawberry.field(
+        resolver=share,
+        description="Others' share of the domain's total of `metric`, from 0 to 1 (the page's entities hold"
+        " the rest); null when the domain's total is 0.",
+    )
