@@ -69,7 +69,13 @@ def test_no_32_bit_int_carries_a_count_or_an_instant() -> None:
                 if str(field.type) in {"Int", "Int!"}
             ]
     # Only entity counts and paging, which stay far below 2^31.
-    assert sorted({f.split(".")[1] for f in ints}) == ["entityCount", "limit", "offset", "total", "totalEntities"]
+    assert sorted({f.split(".")[1] for f in ints}) == [
+        "entityCount",
+        "limit",
+        "offset",
+        "total",
+        "totalEntities",
+    ]
 
 
 def test_only_federated_entities_have_an_id() -> None:
