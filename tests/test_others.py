@@ -8,11 +8,14 @@ the page and the domain's series, the second shared with a time-series panel of 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from resolvers import dimensions, resources
 from tests.conftest import Api
 from tests.gateway import Gateway
+from tests.rewriting import RewritingTransport
 from tests.test_cost import cost_of
 from tests.test_order_by import FIELD, _enum, _field
 
@@ -111,3 +114,31 @@ def test_the_estimate_counts_others_once_per_breakdown(gateway: Gateway) -> None
     assert cost["estimated"]["calls"] == cost["actual"]["calls"] == 2
     # Others' columns count once, not once per entity of the page.
     assert cost["estimated"]["values"] < 50 * 144
+
+
+def test_entity_series_out_of_step_with_the_domain_fail_others_alone(
+    rewriting: tuple[RewritingTransport, Gateway],
+) -> None:
+    """An upstream whose entity series miss a bucket the domain's series has: Others cannot be
+    subtracted, so it fails with UPSTREAM_ERROR; the page and the domain's series still arrive."""
+    transport, gateway = rewriting
+    transport.path = resources.domain("ai").breakdown_path("models")
+
+    def drop_first_bucket(body: Any) -> Any:
+        for entity in body["entities"]:
+            entity["series"] = entity["series"][1:]
+        return body
+
+    transport.rewrite = drop_first_bucket
+    try:
+        result = gateway.query(
+            "{ stats(window: LAST_24H) { ai { timeSeries { summary { total } } breakdown(by: MODELS, limit: 2) {"
+            " entities { entityId } others { columns { requests } } } } } }"
+        )
+    finally:
+        transport.path = None
+    ai = result.data["stats"]["ai"]
+    assert ai["timeSeries"]["summary"]["total"] > 0
+    assert len(ai["breakdown"]["entities"]) == 2
+    assert ai["breakdown"]["others"] is None
+    assert result.codes() == {"stats.ai.breakdown.others": "UPSTREAM_ERROR"}

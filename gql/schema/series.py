@@ -270,7 +270,7 @@ class Breakdown(Generic[E, Rest]):
         description="Everything the page does not show, as one more series: the domain's series minus"
         " the page's entities, bucket by bucket (see the type)."
     )
-    async def others(self, info: Info) -> Rest:
+    async def others(self, info: Info) -> Rest | None:
         context: RequestContext = info.context
         series = await v2_fields.time_series(context, self.domain, self.selection, self.filters)
         result: Rest = self.others_type(payload=others_of(self.payload, series, self.domain.entity_metrics))
