@@ -60,8 +60,8 @@ def ordered(entities: Iterable[Entity], order: Order, page: Page) -> list[Entity
     """The page of ``entities`` in ``order``; ties by ``entityId``, as the upstream breaks them."""
     sign = -1 if order.descending else 1
 
-    def key(entity: Entity) -> tuple[float, str]:
-        value = entity.totals.get(order.metric)
-        return sign * float(value or 0), entity.id
+    def key(entity: Entity) -> tuple[int | float, str]:
+        # The value as decoded (a 64-bit count stays an exact integer; a float would round it).
+        return sign * (entity.totals.get(order.metric) or 0), entity.id
 
     return sorted(entities, key=key)[page.offset : page.offset + page.limit]

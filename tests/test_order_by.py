@@ -186,3 +186,29 @@ def test_a_breakdown_of_several_upstream_pages_reads_each_page_once(
     assert offsets == [0, 500, 1_000]
     entities = result.data["stats"]["ai"]["breakdown"]["entities"]
     assert [(e["entityId"], e["totals"]["tokensOut"]) for e in entities] == expected[4:12]
+
+
+def test_counts_beyond_a_float_s_precision_are_ordered_exactly(
+    rewriting: tuple[RewritingTransport, Gateway],
+) -> None:
+    """Two counts that differ by one past 2^53 (a float would make them equal and fall back to
+    entityId) keep their order."""
+    transport, gateway = rewriting
+    dimension = dimensions.dimension("ai", "models")
+    transport.path = resources.domain("ai").breakdown_path("models")
+    huge = 2**62
+
+    def two_huge_counts(body: Any) -> Any:
+        entities = sorted(body["entities"], key=lambda e: e["entityId"])
+        entities[0]["totals"]["tokensOut"] = huge
+        entities[1]["totals"]["tokensOut"] = huge + 1
+        return body
+
+    transport.rewrite = two_huge_counts
+    try:
+        result = gateway.query(_query(dimension, "tokensOut", "DESC", 2, 0))
+    finally:
+        transport.path = None
+    assert not result.errors, result.errors
+    values = [e["totals"]["tokensOut"] for e in result.data["stats"]["ai"]["breakdown"]["entities"]]
+    assert values == [huge + 1, huge]
