@@ -39,7 +39,6 @@ class MemoryStore:
     A body larger than a quarter of the bound is not kept: one answer may not empty the cache."""
 
     def __init__(self, max_bytes: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_bytes = max_bytes
         self._clock = clock
         # An entry is (when it expires, the body), sized by its key and body.
         self._entries: BoundedCache[tuple[float, bytes]] = BoundedCache(None, max_bytes, max_bytes // 4)

@@ -32,6 +32,11 @@ class Order:
     descending: bool = True
 
 
+def asked(domain: Domain, metric: str | None, descending: bool) -> Order:
+    """The order a breakdown field's arguments ask for: the domain's summary metric unless told."""
+    return Order(domain.summary_metric if metric is None else metric, descending)
+
+
 def upstream_orders(domain: Domain, order: Order | None) -> bool:
     """True when the upstream's own order is the one asked for (or none was)."""
     return order is None or (order.descending and order.metric == domain.summary_metric)

@@ -39,13 +39,17 @@ def _field(dimension: dimensions.Dimension) -> str:
     return f"breakdown(by: {dimension.name})" if dimension.name else f"{dimension.by}("
 
 
+def _call(dimension: dimensions.Dimension, arguments: str) -> str:
+    """The dimension's breakdown field called with ``arguments`` besides its ``by``."""
+    field = _field(dimension)
+    return field[:-1] + f", {arguments})" if field.endswith(")") else f"{field}{arguments})"
+
+
 def _query(
     dimension: dimensions.Dimension, metric: str | None, direction: str, limit: int, offset: int
 ) -> str:
     order = (f"orderBy: {_enum(metric)}, " if metric else "") + f"direction: {direction}"
-    field = _field(dimension)
-    arguments = f"limit: {limit}, offset: {offset}, {order}"
-    call = field[:-1] + f", {arguments})" if field.endswith(")") else f"{field}{arguments})"
+    call = _call(dimension, f"limit: {limit}, offset: {offset}, {order}")
     return (
         f"{{ stats(window: LAST_30D) {{ {FIELD[dimension.domain]} {{ {call} {{"
         f" meta {{ totalEntities limit offset }} entities {{ entityId totals {{ {metric or 'requests'} }} }} }} }} }} }}"

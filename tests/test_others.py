@@ -17,16 +17,11 @@ from tests.conftest import Api
 from tests.gateway import Gateway
 from tests.rewriting import RewritingTransport
 from tests.test_cost import cost_of
-from tests.test_order_by import FIELD, _enum, _field
+from tests.test_order_by import FIELD, _call, _enum, _field
 
 LIMIT = 3
 # A distinct count and a mean: an entity's part cannot be subtracted from the domain's (docs/backend.md).
 NON_ADDITIVE = {"activeConversations", "latencyMs"}
-
-
-def _call(dimension: dimensions.Dimension, arguments: str) -> str:
-    field = _field(dimension)
-    return field[:-1] + f", {arguments})" if field.endswith(")") else f"{field}{arguments})"
 
 
 def _metrics(dimension: dimensions.Dimension) -> list[str]:

@@ -356,8 +356,9 @@ class CostWalk:
 def _order(domain: resources.Domain, args: dict[str, Any]) -> ordering.Order:
     """The order a breakdown field's arguments ask for, as the resolver reads them."""
     metric, direction = args.get("orderBy"), args.get("direction")
-    descending = direction is None or _wire(direction) == "desc"
-    return ordering.Order(domain.summary_metric if metric is None else _wire(metric), descending)
+    return ordering.asked(
+        domain, None if metric is None else _wire(metric), direction is None or _wire(direction) == "desc"
+    )
 
 
 def _wire(value: object) -> str:

@@ -62,8 +62,6 @@ class PersistedQueries:
         self.trusted_texts = {document_key(text) for text in self.trusted.values()}
         self.only_trusted = only_trusted
         self.apq = apq and not only_trusted
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
         # Text is stored once per hash; a text larger than the whole bound is not kept.
         self._store: BoundedCache[str] = BoundedCache(max_entries, max_bytes)
 

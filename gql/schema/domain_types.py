@@ -38,7 +38,6 @@ from gql.schema.summary_fields import entity_latency, entity_summary, series_lat
 from resolvers import dimensions, ordering, requests, resources, v2_fields
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput
-from resolvers.ordering import Order
 from resolvers.resources import Domain
 
 # -- time series --------------------------------------------------------------------------------
@@ -237,15 +236,15 @@ class DomainStats:
         by: str,
         limit: int,
         offset: int,
-        order_by: Enum | None = None,
-        direction: Enum = OrderDirection.DESC,
+        order_by: Enum | None,
+        direction: Enum,
     ) -> B:
         context: RequestContext = info.context
         dimension = dimensions.dimension(domain.name, by)
         page = requests.Page(limit, offset)
         series = wants_entity_series(info)
-        order = Order(
-            domain.summary_metric if order_by is None else wire(order_by), direction == OrderDirection.DESC
+        order = ordering.asked(
+            domain, None if order_by is None else wire(order_by), direction == OrderDirection.DESC
         )
         payload = await v2_fields.breakdown(
             context, dimension, self.selection, self.filters, page, series, order

@@ -61,15 +61,21 @@ def column(name: str) -> Any:  # pragma: no mutate block (import time)
     return strawberry.field(description=DOCS[name] + " One value per bucket.")
 
 
-def _fields(
-    metrics: tuple[Metric, ...], long: type[Any], fractional: type[Any], field: Callable[[str], Any]
+def metric_fields(
+    metrics: tuple[Metric, ...],
+    long: Any,
+    fractional: Any,
+    field: Callable[[str], Any],
+    nullable: frozenset[str] = frozenset(),
 ) -> Callable[[type[T]], type[T]]:  # pragma: no mutate block (import time)
-    """Give a class one field per metric, in the table's order, before Strawberry reads it."""
+    """Give a class one field per metric, in the table's order, before Strawberry reads it; those
+    named in ``nullable`` may be null."""
 
     def fill(cls: type[T]) -> type[T]:
         annotations = dict(inspect.get_annotations(cls))
         for each in metrics:
-            annotations[each.name] = fractional if each.fractional else long
+            kind = fractional if each.fractional else long
+            annotations[each.name] = kind | None if each.name in nullable else kind
             setattr(cls, each.name, field(each.name))
         cls.__annotations__ = annotations
         return cls
@@ -79,12 +85,12 @@ def _fields(
 
 def totals(metrics: tuple[Metric, ...]) -> Callable[[type[T]], type[T]]:  # pragma: no mutate block
     """The metrics as values: a ``Long`` each, a ``Float`` for a fractional one."""
-    return _fields(metrics, Long, float, metric)
+    return metric_fields(metrics, Long, float, metric)
 
 
 def chart_form(metrics: tuple[Metric, ...]) -> Callable[[type[T]], type[T]]:  # pragma: no mutate block
     """The metrics as columns: one list per metric, one value per bucket."""
-    return _fields(metrics, LongList, FloatList, column)
+    return metric_fields(metrics, LongList, FloatList, column)
 
 
 def counted(

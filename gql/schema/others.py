@@ -7,7 +7,6 @@ same metric table, except that a metric that does not subtract (a distinct count
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -27,23 +26,14 @@ C = TypeVar("C")
 NOT_ADDITIVE = " Null in Others: it does not subtract (a distinct count or a mean)."
 
 
-def _nullable_fields(
-    metrics: tuple[Metric, ...], long: Any, fractional: Any, suffix: str
-) -> Callable[[type[T]], type[T]]:  # pragma: no mutate block (import time)
-    """One field per metric as in ``metric_types``, null where the metric does not subtract."""
+def _field(suffix: str) -> Callable[[str], Any]:  # pragma: no mutate block (import time)
+    """A metric's field in Others: its description, and why it is null where it does not subtract."""
 
-    def fill(cls: type[T]) -> type[T]:
-        annotations = dict(inspect.get_annotations(cls))
-        for each in metrics:
-            kind = fractional if each.fractional else long
-            additive = each.name not in NON_ADDITIVE
-            annotations[each.name] = kind if additive else kind | None
-            about = DOCS[each.name] + suffix + ("" if additive else NOT_ADDITIVE)
-            setattr(cls, each.name, strawberry.field(description=about, default=None))
-        cls.__annotations__ = annotations
-        return cls
+    def field(name: str) -> Any:
+        about = DOCS[name] + suffix + (NOT_ADDITIVE if name in NON_ADDITIVE else "")
+        return strawberry.field(description=about, default=None)
 
-    return fill
+    return field
 
 
 def _shapes(
@@ -52,17 +42,17 @@ def _shapes(
     """Totals, point and columns of a domain's Others."""
 
     @strawberry.type(name=f"{domain}OthersTotals", description=f"{label} metrics of Others over the window.")
-    @_nullable_fields(metrics, Long, float, "")
+    @m.metric_fields(metrics, Long, float, _field(""), NON_ADDITIVE)
     class Totals:
         pass
 
     @strawberry.type(name=f"{domain}OthersPoint", description=f"{label} metrics of Others in one bucket.")
-    @_nullable_fields(metrics, Long, float, "")
+    @m.metric_fields(metrics, Long, float, _field(""), NON_ADDITIVE)
     class Point:
         ts: EpochSeconds = m.metric("ts")
 
     @strawberry.type(name=f"{domain}OthersColumns", description=f"{label} metrics of Others in chart form.")
-    @_nullable_fields(metrics, LongList, FloatList, " One value per bucket.")
+    @m.metric_fields(metrics, LongList, FloatList, _field(" One value per bucket."), NON_ADDITIVE)
     class Columns:
         ts: LongList = m.column("ts")
 
@@ -93,16 +83,14 @@ class Others(Generic[T, P, C]):
 
     @strawberry.field(description="Row form: one object per bucket (asks the breakdown for entity series).")
     def series(self) -> list[P]:
-        columns = self._columns()
-        names = list(columns)
+        length = len(self.payload.ts)
+        columns = {name: [None] * length if v is None else v for name, v in self._columns().items()}
         rows = zip(self.payload.ts, *columns.values(), strict=True)
-        return [self.point_type(ts=row[0], **dict(zip(names, row[1:], strict=True))) for row in rows]
+        return [self.point_type(ts=row[0], **dict(zip(columns, row[1:], strict=True))) for row in rows]
 
     @strawberry.field(description="Chart form: one list per metric (asks the breakdown for entity series).")
     def columns(self) -> C:
-        self._columns()  # refuses Others without the page's entity series
-        assert self.payload.columns is not None
-        result: C = self.columns_type(ts=list(self.payload.ts), **self.payload.columns)
+        result: C = self.columns_type(ts=list(self.payload.ts), **self._columns())
         return result
 
     def _columns(self) -> dict[str, Any]:
@@ -110,8 +98,7 @@ class Others(Generic[T, P, C]):
         assert columns is not None, (
             "the breakdown is asked for entity series when Others' series are selected"
         )
-        length = len(self.payload.ts)
-        return {name: values if values is not None else [None] * length for name, values in columns.items()}
+        return columns
 
 
 def _others(
