@@ -37,9 +37,9 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
-from resolvers import resources
+from resolvers import resources, series_slices
 from resolvers.errors import UpstreamStatus
-from resolvers.loaders import UpstreamLoader, batch_function, settled
+from resolvers.loaders import UpstreamLoader, batch_function, settled, unchanged
 from resolvers.requests import EntitySeries, Page
 from resolvers.v2_payloads import (
     BreakdownPayload,
@@ -83,7 +83,9 @@ class EntitySeriesLoader:
 
     async def _scoped(self, request: EntitySeries) -> SeriesPayload:
         payload: SeriesPayload = await self.upstream.load(
-            request.scoped(), series_parser(request.domain, request.org())
+            request.scoped(),
+            series_parser(request.domain, request.org()),
+            series_slices.narrowing(request.domain, request.org()),
         )
         return payload
 
@@ -91,6 +93,7 @@ class EntitySeriesLoader:
         payload: BreakdownPayload = await self.upstream.load(
             request.whole(page, series),
             breakdown_parser(request.dimension, series, request.org(), page.limit),
+            unchanged,
         )
         return payload
 
@@ -193,4 +196,4 @@ def _series_of(request: EntitySeries, entity: Entity, window_meta: Meta) -> Seri
         filter_type=None if by_filter is None else resources.FILTER_TYPES[by_filter],
         filter_id=request.entity_id if by_filter else None,
     )
-    return SeriesPayload(meta, None, columns, request.domain.summary_metric)
+    return SeriesPayload(meta, None, columns, request.domain.summary_metrics)

@@ -21,11 +21,24 @@ from __future__ import annotations
 
 
 class GatewayFailure(Exception):
-    """The base of every failure the gateway expects; anything else is a bug."""
+    """The base of every failure the gateway expects; anything else is a bug.
+
+    ``reason`` names a case a client may need to tell apart from others of the same code without
+    parsing the message (``COMPARISON_UNAVAILABLE``...); ``details`` are what it needs to act on it."""
+
+    reason: str | None = None
+    details: dict[str, object] | None = None
 
 
 class BadInput(GatewayFailure):
     """Arguments the caller must change; the message says what to fix."""
+
+    def __init__(
+        self, message: str, reason: str | None = None, details: dict[str, object] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.details = details
 
 
 class MissingCredentials(GatewayFailure):
@@ -77,11 +90,11 @@ class UpstreamUnreachable(UpstreamFailure):
 
 
 class UpstreamUnavailable(UpstreamFailure):
-    """Calls are held back: the upstream failed repeatedly and the breaker is open (the reason)."""
+    """Calls are held back: the upstream failed repeatedly and the breaker is open (``why``)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
 
 
 class UpstreamTooLarge(UpstreamFailure):
@@ -96,7 +109,8 @@ class UpstreamTooLarge(UpstreamFailure):
 class MalformedBody(UpstreamFailure):
     """An answer whose body is not the JSON the contract describes; the text says what is wrong."""
 
-    def __init__(self, problem: str, status: int | None = 200) -> None:
+    def __init__(self, problem: str, status: int | None = 200, reason: str | None = None) -> None:
         super().__init__(problem)
         self.problem = problem
         self.status = status
+        self.reason = reason

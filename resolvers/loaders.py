@@ -9,9 +9,11 @@ The loader also holds the request's limits at run time: it refuses calls past th
 budget (``CallBudgetExceeded``, the safety net under the cost estimate) and hands every call the
 request's deadline.
 
-A breakdown asked for without series is served by the same breakdown with series when the
-operation asks for that too (in the same tick, or already loaded), since the latter holds all of
-the former.
+A request is served by a stand-in that holds its answer when the operation asks for that too (in
+the same tick, or already loaded): a breakdown without series by the same breakdown with series, a
+window's series by a longer window's at the same bucket size, cut to its last buckets
+(``RestRequest.stand_ins``). So a period compared with the one before it and the same period's plain
+series cost one call.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from resolvers.requests import RestRequest
 from resolvers.response_cache import MISS, Fetched, ResponseCache, freshness
 
 Parser = Callable[[bytes], Any]
+Narrow = Callable[[Any], Any]  # a stand-in's payload, made into this request's
 BatchFunction = Callable[[list[Any]], Awaitable[Sequence[Any]]]
 
 
@@ -62,15 +65,23 @@ async def settled(calls: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     return await asyncio.gather(*calls, return_exceptions=True)
 
 
+def unchanged(payload: Any) -> Any:
+    """The narrowing of a request whose stand-in's payload serves it as it is (a breakdown's twin)."""
+    return payload
+
+
 @dataclass(frozen=True, slots=True)
 class RestKey:
     request: RestRequest
     credentials: str
     parser: Parser = field(compare=False, hash=False)
+    narrow: Narrow | None = field(default=None, compare=False, hash=False)
 
-    def with_series(self) -> RestKey | None:
-        twin = self.request.with_series()
-        return None if twin is None else RestKey(twin, self.credentials, self.parser)
+    def stand_ins(self) -> list[RestKey]:
+        """None without a way to narrow a stand-in's payload to this request's."""
+        if self.narrow is None:
+            return []
+        return [RestKey(other, self.credentials, self.parser) for other in self.request.stand_ins()]
 
 
 class UpstreamLoader:
@@ -96,20 +107,40 @@ class UpstreamLoader:
         self._slots = asyncio.Semaphore(concurrency)
         self._loader: DataLoader[RestKey, Any] = DataLoader(batch_function(self._load_batch))
 
-    async def load(self, request: RestRequest, parser: Parser) -> Any:
-        key = RestKey(request, self.authorization, parser)
-        twin = key.with_series()
-        if twin is not None and self._loader.cache_map.get(twin) is not None:
-            key = twin
+    async def load(self, request: RestRequest, parser: Parser, narrow: Narrow | None = None) -> Any:
+        """``request``'s payload; ``narrow``, if given, makes it from a stand-in's (see the module)."""
+        key = RestKey(request, self.authorization, parser, narrow)
+        if narrow is not None and self._loader.cache_map.get(key) is None:
+            for stand_in in key.stand_ins():
+                if self._loader.cache_map.get(stand_in) is not None:
+                    return narrow(await self._loader.load(stand_in))
         return await self._loader.load(key)
 
     async def _load_batch(self, keys: list[RestKey]) -> list[Any]:
         present = set(keys)
-        served_by = {key: twin for key in keys if (twin := key.with_series()) in present}
+        served_by: dict[RestKey, RestKey] = {}
+        for key in keys:
+            # Stand-ins come longest first, so the one chosen has no stand-in in the batch itself.
+            stand_in = next((other for other in key.stand_ins() if other in present), None)
+            if stand_in is not None:
+                served_by[key] = stand_in
         wanted = [key for key in keys if key not in served_by]
         results = await settled([self._fetch(key) for key in wanted])
         by_key = dict(zip(wanted, results, strict=True))
-        return [by_key[served_by.get(key, key)] for key in keys]
+        return [self._served(key, by_key, served_by) for key in keys]
+
+    @staticmethod
+    def _served(key: RestKey, by_key: dict[RestKey, Any], served_by: dict[RestKey, RestKey]) -> Any:
+        stand_in = served_by.get(key)
+        if stand_in is None:
+            return by_key[key]
+        payload = by_key[stand_in]
+        if isinstance(payload, BaseException) or key.narrow is None:
+            return payload
+        try:
+            return key.narrow(payload)
+        except Exception as failure:
+            return failure
 
     async def _fetch(self, key: RestKey) -> Any:
         if self.max_calls is not None and self.calls >= self.max_calls:

@@ -60,6 +60,44 @@ class RestRequest:
         params = tuple((k, "true" if k == SERIES_PARAM else v) for k, v in self.params)
         return RestRequest(self.path, params)
 
+    def stand_ins(self) -> tuple[RestRequest, ...]:
+        """Requests whose answer holds this one's, the one to prefer first: a breakdown's twin with
+        entity series; for a time series, the same series over each longer window at the same bucket
+        size, longest first (its last buckets are this window's: ``resolvers.series_slices``)."""
+        twin = self.with_series()
+        return (twin,) if twin is not None else _longer_series(self)
+
+
+SERIES_PATHS = frozenset(domain.path for domain in resources.DOMAINS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _longer_series(request: RestRequest) -> tuple[RestRequest, ...]:
+    if request.path not in SERIES_PATHS:
+        return ()
+    params = dict(request.params)
+    window = params["window"]
+    bucket = params.get("timeBucketSize") or resources.DEFAULT_BUCKET_SIZES[window]
+    longer = sorted(
+        (w for w, span in resources.WINDOWS.items() if span.seconds > resources.WINDOWS[window].seconds),
+        key=lambda w: -resources.WINDOWS[w].seconds,
+    )
+    found: list[RestRequest] = []
+    for candidate in longer:
+        if bucket not in resources.bucket_sizes_for(candidate):
+            continue
+        sizes = [bucket, None] if resources.DEFAULT_BUCKET_SIZES[candidate] == bucket else [bucket]
+        for size in sizes:
+            rebuilt: list[tuple[str, str]] = []
+            for key, value in request.params:
+                if key == "timeBucketSize":
+                    continue
+                rebuilt.append((key, candidate if key == "window" else value))
+                if key == "window" and size is not None:
+                    rebuilt.append(("timeBucketSize", size))
+            found.append(RestRequest(request.path, tuple(rebuilt)))
+    return tuple(found)
+
 
 def normalise(params: Mapping[str, str | None]) -> Params:
     """Drop unset values and keep the client's order, so equal requests make equal keys. A query

@@ -46,7 +46,14 @@ class Domain:
     metrics: tuple[Metric, ...]
     filters: tuple[str, ...]
     breakdown_metrics: tuple[Metric, ...] | None = None
-    summary_metric: str = "requests"  # the metric the upstream's ``summary`` covers (docs/backend.md)
+    # The metrics the upstream's ``summary`` covers, summed bucket by bucket (docs/backend.md).
+    summary_metrics: tuple[str, ...] = ("requests",)
+
+    @property
+    def summary_metric(self) -> str:
+        """The one metric of a domain with breakdowns, which rank their entities by it."""
+        (metric,) = self.summary_metrics
+        return metric
 
     @property
     def entity_metrics(self) -> tuple[Metric, ...]:
@@ -67,11 +74,17 @@ POLICIES = Domain(
     POLICY_METRICS,
     ("ruleId", "apiKeyId", "userId"),
     breakdown_metrics=POLICY_ENFORCEMENT_METRICS,
-    summary_metric="violations",
+    summary_metrics=("violations",),
 )
-POLICY_TOKENS = Domain("policyTokens", "/v2/stats/policies/tokens", POLICY_TOKEN_METRICS, ())
+POLICY_TOKENS = Domain(
+    "policyTokens",
+    "/v2/stats/policies/tokens",
+    POLICY_TOKEN_METRICS,
+    (),
+    summary_metrics=("policyTokensIn", "policyTokensOut"),
+)
 CREDITS = Domain(
-    "credits", "/v2/stats/credits", CREDIT_METRICS, ("apiKeyId", "aiLlmId"), summary_metric="creditsTotal"
+    "credits", "/v2/stats/credits", CREDIT_METRICS, ("apiKeyId", "aiLlmId"), summary_metrics=("creditsTotal",)
 )
 
 DOMAINS = (STORAGE, AI, PRIVATE_CHAT, POLICIES, POLICY_TOKENS, CREDITS)

@@ -46,4 +46,6 @@ def summary_of(payload: SeriesPayload) -> Summary:
     same statistics of the same metric, computed only when a field asks for them."""
     if payload.summary is not None:
         return payload.summary
-    return summarize(payload.columns.values[payload.summary_metric])
+    values = payload.columns.values
+    columns = [values[name] for name in payload.summary_metrics]
+    return summarize(columns[0] if len(columns) == 1 else [sum(each) for each in zip(*columns, strict=True)])

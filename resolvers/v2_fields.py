@@ -7,10 +7,14 @@ message that names the argument and what it accepts.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from resolvers import ordering, requests, resources
+from resolvers import comparison, ordering, requests, resources, series_slices
 from resolvers.context import RequestContext
 from resolvers.dimensions import Dimension
+from resolvers.errors import MalformedBody
+from resolvers.loaders import unchanged
 from resolvers.ordering import Order
 from resolvers.requests import Filters, Page, Selection
 from resolvers.resources import Domain
@@ -23,16 +27,66 @@ from resolvers.v2_payloads import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class SeriesAsk:
+    """What a time series was asked with, for the fields below it that ask more (its comparison)."""
+
+    domain: Domain
+    selection: Selection
+    filters: Filters
+
+
 async def time_series(
-    context: RequestContext, domain: Domain, selection: Selection, filters: Filters
+    context: RequestContext,
+    domain: Domain,
+    selection: Selection,
+    filters: Filters,
+    compared_to: Sequence[str] = (),
 ) -> SeriesPayload:
-    """One scope's series; when several entities ask for theirs, maybe all from one breakdown."""
+    """One scope's series; when several entities ask for theirs, maybe all from one breakdown.
+
+    ``compared_to`` names the comparisons selected on it (``CompareTo`` wire values): each is
+    checked before any call, and the longest window they need is loaded first, so the series is cut
+    from that same answer (``resolvers.comparison``)."""
+    sources = [comparison.source(selection, to) for to in compared_to]
+    if not sources:
+        return await _series(context, domain, selection, filters)
+    longest = max(sources, key=lambda s: resources.WINDOWS[s.window].seconds)
+    try:
+        await _series(context, domain, longest, filters)
+        return await _series(context, domain, selection, filters)
+    except MalformedBody as failure:
+        if failure.reason != series_slices.MISALIGNED:
+            raise
+        # The source cannot be cut: that costs the comparisons, not this series, asked on its own.
+        return await _series(context, domain, selection, filters, own_call=True)
+
+
+async def compared(
+    context: RequestContext,
+    domain: Domain,
+    selection: Selection,
+    filters: Filters,
+    to: str,
+    complete_only: bool,
+) -> comparison.ComparisonPayload:
+    """The series of ``selection`` and its previous period ``to``, from the one call of the source."""
+    source = comparison.source(selection, to)
+    payload = await _series(context, domain, source, filters)
+    return comparison.compare(payload, selection, to, complete_only, domain.summary_metrics)
+
+
+async def _series(
+    context: RequestContext, domain: Domain, selection: Selection, filters: Filters, own_call: bool = False
+) -> SeriesPayload:
     loaders = context.require_loaders()
     batchable = requests.entity_series(domain, selection, filters)
     if batchable is not None:
         return await loaders.entity_series.load(batchable)
     payload: SeriesPayload = await loaders.upstream.load(
-        requests.time_series(domain, selection, filters), series_parser(domain, selection)
+        requests.time_series(domain, selection, filters),
+        series_parser(domain, selection),
+        None if own_call else series_slices.narrowing(domain, selection),
     )
     return payload
 
@@ -53,7 +107,7 @@ async def breakdown(
     async def read(each: Page) -> BreakdownPayload:
         request = requests.breakdown(dimension, selection, filters, each, series)
         payload: BreakdownPayload = await upstream.load(
-            request, breakdown_parser(dimension, series, selection, each.limit)
+            request, breakdown_parser(dimension, series, selection, each.limit), unchanged
         )
         return payload
 

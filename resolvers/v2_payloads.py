@@ -178,7 +178,8 @@ class SeriesPayload:
     meta: Meta
     summary: Summary | None  # None: a series taken from a breakdown, summarised only when asked
     columns: Columns
-    summary_metric: str = ""  # the column the upstream's summary covers (resolvers.statistics.summary_of)
+    # The columns the upstream's summary covers, summed (resolvers.statistics.summary_of).
+    summary_metrics: tuple[str, ...] = ()
 
 
 def _decode(decoder: msgspec.json.Decoder[Any], body: bytes) -> Any:

@@ -32,8 +32,7 @@ def test_faults_in_a_row_open_it_and_a_success_between_resets_the_count() -> Non
     with pytest.raises(UpstreamUnavailable) as held:
         breaker.before_call()
     assert (
-        held.value.reason
-        == "the last 3 calls to the statistics API failed; calls are held back for 10 s more"
+        held.value.why == "the last 3 calls to the statistics API failed; calls are held back for 10 s more"
     )
     clock.now += 4
     with pytest.raises(UpstreamUnavailable, match="for 6 s more"):

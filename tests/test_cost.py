@@ -16,7 +16,8 @@ from graphql import Undefined, get_named_type, is_non_null_type
 from gql.pipeline.budget import count_values
 from gql.pipeline.engine import schema
 from gql.server.graphiql import REFERENCE_QUERY
-from resolvers import resources
+from resolvers import comparison, resources
+from resolvers.series_slices import effective_bucket
 from tests.conftest import Api
 from tests.gateway import Gateway
 
@@ -244,6 +245,7 @@ class Dashboards:
         self.fragments: list[str] = []
         self.links = 0
         self.breakdowns: list[tuple[tuple[str, ...], int]] = []  # alias path and limit, outside links
+        self.comparable: list[str] = []  # the CompareTo values the current stats field can answer
 
     def _alias(self) -> str:
         self.aliases += 1
@@ -264,8 +266,17 @@ class Dashboards:
             if value.value in resources.bucket_sizes_for(wire)
         ]
         arguments = f"window: {window}"
+        bucket = None
         if self.draw.random() < 0.4:
-            arguments += f", bucketSize: {self.draw.choice(allowed[-3:])}"
+            bucket = self.draw.choice(allowed[-3:])
+            arguments += f", bucketSize: {bucket}"
+        # What a comparison below may compare with (the stats field's roots are generated first).
+        size = None if bucket is None else self._type("BucketSize").values[bucket].value
+        self.comparable = [
+            name
+            for name, value in self._type("CompareTo").values.items()
+            if comparison.source_window(wire, effective_bucket(wire, size), value.value) is not None
+        ]
         if with_scope and self.draw.random() < 0.3:
             scope = self.draw.choice(["WORKSPACE", "REPO"])
             arguments += f', scope: {scope}, id: "{self.draw.choice(self.scope_ids[scope])}"'
@@ -343,12 +354,28 @@ class Dashboards:
         ]
         return f"({', '.join(given)})" if given else ""
 
+    def _comparison(self, type_name: str) -> str:
+        """A comparison with the earlier period the window can be compared with: a period or two
+        (a series form each) and a change."""
+        fields = self._type(type_name).fields
+        to = self.draw.choice(self.comparable)
+        complete = self.draw.choice(["true", "false"])
+        parts = [
+            f"{name} {{ {self._leaves_of(str(get_named_type(fields[name].type)), series=True)} }}"
+            for name in self.draw.sample(["current", "previous"], self.draw.randint(1, 2))
+        ]
+        parts.append(f"change{self._required(fields['change'])} {{ {self._leaves_of('Change')} }}")
+        return f"comparison(to: {to}, completeBucketsOnly: {complete}) {{ {' '.join(parts)} }}"
+
     def _leaves_of(self, type_name: str, series: bool = False) -> str:
         fields = self._type(type_name).fields
-        if series:  # a time series: its row or chart form, its summary, its meta
-            chosen = self.draw.sample(list(fields), self.draw.randint(1, 2))
+        if series:  # a time series: its row or chart form, its summary, its meta, a comparison
+            names = [n for n in fields if n != "comparison" or self.comparable]
+            chosen = self.draw.sample(names, self.draw.randint(1, 2))
             return " ".join(
-                f"{n}{self._required(fields[n])} {{ {self._leaves_of(str(get_named_type(fields[n].type)))} }}"
+                self._comparison(str(get_named_type(fields[n].type)))
+                if n == "comparison"
+                else f"{n}{self._required(fields[n])} {{ {self._leaves_of(str(get_named_type(fields[n].type)))} }}"
                 for n in chosen
             )
         leaves = [n for n in fields if not hasattr(get_named_type(fields[n].type), "fields")]

@@ -68,11 +68,12 @@ def test_no_32_bit_int_carries_a_count_or_an_instant() -> None:
                 for f, field in graphql_type.fields.items()
                 if str(field.type) in {"Int", "Int!"}
             ]
-    # Only entity counts and paging, which stay far below 2^31.
+    # Only entity counts, paging and a comparison's offset (180 days at most), far below 2^31.
     assert sorted({f.split(".")[1] for f in ints}) == [
         "entityCount",
         "limit",
         "offset",
+        "offsetSeconds",
         "total",
         "totalEntities",
     ]

@@ -98,7 +98,7 @@ class Estimate:
         return self.values + self.alignment
 
     def call_count(self, batching: str) -> int:
-        """Distinct calls, a breakdown without series served by the same one with series."""
+        """Distinct calls, each served by a stand-in the operation asks for too (``RestRequest.stand_ins``)."""
         calls = set(self.calls)
         groups: dict[tuple[object, ...], list[EntitySeries]] = {}
         for request in self.entity_series:
@@ -109,7 +109,7 @@ class Estimate:
                 calls.add(distinct[0].whole(entity_batch.page_for(len(distinct)), True))
             else:
                 calls |= {r.scoped() for r in distinct}
-        return sum(1 for c in calls if (twin := c.with_series()) is None or twin not in calls)
+        return sum(1 for c in calls if not any(other in calls for other in c.stand_ins()))
 
 
 def estimate_bytes(estimate: Estimate) -> int:

@@ -162,8 +162,36 @@ NAMES = frozenset(code.name for code in CODES)
 LIMIT_CODES = frozenset(code.name for code in CODES if code.limit)
 
 
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """A case of a code that a client may need to tell apart without parsing the message."""
+
+    name: str
+    code: str
+    when: str
+    details: str = ""
+
+
+REASONS: tuple[Reason, ...] = (
+    Reason(
+        "COMPARISON_UNAVAILABLE",
+        "BAD_USER_INPUT",
+        "a `comparison` no window of the upstream reaches back to at that bucket size, refused before any call",
+        "`extensions.bucketSizes`: the bucket sizes that work (empty for `LAST_365D`)",
+    ),
+    Reason(
+        "COMPARISON_MISALIGNED",
+        "UPSTREAM_ERROR",
+        "the upstream's answer cannot be cut into periods: another bucket size, a gap, an end out of step",
+    ),
+)
+REASON_NAMES = frozenset(reason.name for reason in REASONS)
+
+
 def reference_table() -> str:
-    """README's table of codes, one row per code."""
+    """README's table of codes, one row per code, and of the reasons some of them carry."""
     rows = ["| `extensions.code` | HTTP status | when | example |", "|---|---|---|---|"]
     rows += [f"| `{c.name}` | {c.status} | {c.when} | {c.example} |" for c in CODES]
+    rows += ["", "| `extensions.reason` | with code | when | also in `extensions` |", "|---|---|---|---|"]
+    rows += [f"| `{r.name}` | `{r.code}` | {r.when} | {r.details} |" for r in REASONS]
     return "\n".join(rows) + "\n"

@@ -18,7 +18,7 @@ the loaders keeps those within the budget.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -39,7 +39,7 @@ from gql.pipeline.budget import Estimate
 from gql.pipeline.failures import RequestFailure
 from gql.schema.legacy_types import AiRecordWhere
 from gql.schema.lookahead import Selections
-from resolvers import dimensions, ordering, requests, resources
+from resolvers import comparison, dimensions, ordering, requests, resources
 from resolvers.errors import BadInput
 from resolvers.requests import EntitySeries, Page, RestRequest, Selection
 
@@ -164,8 +164,17 @@ class CostWalk:
             return scope
         if name in ("timeSeries", "tokens"):
             domain = resources.POLICY_TOKENS if name == "tokens" else scope.domain
-            self._time_series(domain, {} if name == "tokens" else scope.filters, scope)
+            filters = {} if name == "tokens" else scope.filters
+            compared = (
+                self.selections.comparisons(target, group) if isinstance(target, GraphQLObjectType) else []
+            )
+            # Each comparison's longer window, checked as the resolver checks it (refused: no call at all);
+            # the series itself is then cut from it (RestRequest.stand_ins).
+            sources = [comparison.source(scope.selection, to) for to in compared]
+            self._time_series(domain, filters, scope, sources)
             return scope
+        if name == "comparison":  # its periods: the window's buckets, less the one filling if left out
+            return replace(scope, points=scope.points - 1) if args.get("completeBucketsOnly") else scope
         if name == "others" and scope.breakdown is not None:
             # The domain's series over the breakdown's selection, once per breakdown (resolvers.others).
             self._time_series(scope.domain, scope.filters, scope.breakdown)
@@ -207,16 +216,23 @@ class CostWalk:
         return scope
 
     def _time_series(
-        self, domain: resources.Domain, filters: Mapping[str, str | None], scope: _Scope
+        self,
+        domain: resources.Domain,
+        filters: Mapping[str, str | None],
+        scope: _Scope,
+        sources: list[Selection] | None = None,
     ) -> None:
         """A domain's series, counted as the run makes it: through the entity batch where a breakdown
-        could answer it (resolvers.v2_fields), a root stats(scope:, id:) as much as a federated entity's."""
+        could answer it (resolvers.v2_fields), a root stats(scope:, id:) as much as a federated entity's.
+        With the longer windows its comparisons are cut from (``sources``), asked about the same entity."""
         assert scope.selection is not None
-        batchable = requests.entity_series(domain, scope.selection, filters)
-        if batchable is not None:
-            self.estimate.entity_series += [self._named(batchable) for _ in range(self._copies(scope))]
+        selections = [*(sources or ()), scope.selection]
+        batchable = [requests.entity_series(domain, each, filters) for each in selections]
+        if all(each is not None for each in batchable):
+            for _ in range(self._copies(scope)):
+                self.estimate.entity_series += self._named([each for each in batchable if each is not None])
         else:
-            self._add(requests.time_series(domain, scope.selection, filters), scope)
+            self._add([requests.time_series(domain, each, filters) for each in selections], scope)
 
     # -- the fields that start a scope ------------------------------------------------------------
 
@@ -329,28 +345,24 @@ class CostWalk:
         self._placeholders += 1
         return f"{UNKNOWN}{self._placeholders}"
 
-    def _add(self, request: RestRequest, scope: _Scope) -> None:
-        """A call per entity when the entity is known only at run time (each has its own id)."""
+    def _add(self, calls: RestRequest | list[RestRequest], scope: _Scope) -> None:
+        """A call per entity when the entity is known only at run time (each has its own id; the
+        calls given together are about the same entity)."""
+        together = calls if isinstance(calls, list) else [calls]
         if scope.entity != UNKNOWN:
-            self.estimate.calls.add(request)
+            self.estimate.calls.update(together)
             return
-        self.estimate.calls |= {
-            RestRequest(request.path, (*request.params, ("entity", self._next())))
-            for _ in range(self._copies(scope))
-        }
+        for _ in range(self._copies(scope)):
+            entity = self._next()
+            self.estimate.calls.update(RestRequest(r.path, (*r.params, ("entity", entity))) for r in together)
 
-    def _named(self, request: EntitySeries) -> EntitySeries:
-        """An entity known only at run time gets an id of its own: each is its own call or batch member."""
-        if request.entity_id != UNKNOWN:
-            return request
-        return EntitySeries(
-            request.domain,
-            request.scope,
-            request.window,
-            request.bucket_size,
-            request.dimension,
-            self._next(),
-        )
+    def _named(self, together: list[EntitySeries]) -> list[EntitySeries]:
+        """An entity known only at run time gets an id of its own: each is its own call or batch member
+        (the series given together are about the same entity)."""
+        if together[0].entity_id != UNKNOWN:
+            return together
+        entity = self._next()
+        return [replace(request, entity_id=entity) for request in together]
 
 
 def _order(domain: resources.Domain, args: dict[str, Any]) -> ordering.Order:

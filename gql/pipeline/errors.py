@@ -73,7 +73,7 @@ def code_and_message(failure: GatewayFailure) -> tuple[str, str]:
             " field; the rest of the response is complete. Retry, or ask for less at once.",
         )
     if isinstance(failure, UpstreamUnavailable):
-        return UPSTREAM_ERROR, f"The statistics API is held back: {failure.reason}. Retry later."
+        return UPSTREAM_ERROR, f"The statistics API is held back: {failure.why}. Retry later."
     if isinstance(failure, UpstreamStatus):
         if failure.status == 400 and failure.message:
             return BAD_USER_INPUT, failure.message
@@ -118,6 +118,9 @@ def public_error(error: GraphQLError) -> GraphQLError:
             # The upstream's own reason (CREDITS_NOT_ENABLED, BUCKET_SIZE_NOT_ALLOWED...), for a UI
             # that must tell reasons apart without parsing the message.
             extensions["upstreamCode"] = original.error_code
+        if original.reason is not None:
+            extensions["reason"] = original.reason
+            extensions.update(original.details or {})
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
     if original is None or isinstance(original, GraphQLError):
         return error

@@ -13,6 +13,15 @@ import strawberry
 from strawberry.types import Info
 
 from gql.schema import metric_types as m
+from gql.schema.comparison import (
+    AiComparison,
+    CreditComparison,
+    PolicyComparison,
+    PolicyTokenComparison,
+    PrivateChatComparison,
+    StorageComparison,
+    comparison_field,
+)
 from gql.schema.enums import (
     AiBreakdownBy,
     CreditBreakdownBy,
@@ -31,7 +40,7 @@ from gql.schema.links import (
     LinksUser,
     LinksWorkspace,
 )
-from gql.schema.lookahead import wants_entity_series
+from gql.schema.lookahead import comparisons, wants_entity_series
 from gql.schema.others import AiOthers, CreditOthers, PolicyOthers, PrivateChatOthers, StorageOthers
 from gql.schema.series import Breakdown, BreakdownEntity, TimeSeries
 from gql.schema.summary_fields import entity_latency, entity_summary, series_latency, series_summary
@@ -47,32 +56,38 @@ from resolvers.resources import Domain
 class StorageTimeSeries(TimeSeries[m.StoragePoint, m.StorageColumns]):
     summary = series_summary(m.StorageMetric)
     latencySummary = series_latency()
+    comparison = comparison_field(StorageComparison)
 
 
 @strawberry.type(description="AI gateway traffic over the window (private chat excluded).")
 class AiTimeSeries(TimeSeries[m.AiPoint, m.AiColumns]):
     summary = series_summary(m.AiMetric)
     latencySummary = series_latency()
+    comparison = comparison_field(AiComparison)
 
 
 @strawberry.type(description="Private-chat traffic over the window.")
 class PrivateChatTimeSeries(TimeSeries[m.PrivateChatPoint, m.PrivateChatColumns]):
     summary = series_summary(m.PrivateChatMetric)
+    comparison = comparison_field(PrivateChatComparison)
 
 
 @strawberry.type(description="Policy enforcement and evaluation tokens over the window.")
 class PolicyTimeSeries(TimeSeries[m.PolicyPoint, m.PolicyColumns]):
     summary = series_summary(m.PolicyMetric)
+    comparison = comparison_field(PolicyComparison)
 
 
 @strawberry.type(description="Tokens spent evaluating policies over the window.")
 class PolicyTokenTimeSeries(TimeSeries[m.PolicyTokenPoint, m.PolicyTokenColumns]):
     summary = series_summary(m.PolicyTokenMetric)
+    comparison = comparison_field(PolicyTokenComparison)
 
 
 @strawberry.type(description="Credits consumed, purchased and granted over the window.")
 class CreditTimeSeries(TimeSeries[m.CreditPoint, m.CreditColumns]):
     summary = series_summary(m.CreditMetric)
+    comparison = comparison_field(CreditComparison)
 
 
 # -- breakdown entities -------------------------------------------------------------------------
@@ -217,6 +232,7 @@ BREAKDOWN = "The domain broken down by `by`; entity series are fetched only if s
 
 
 B = TypeVar("B", bound=Breakdown[Any, Any])
+S = TypeVar("S", bound=TimeSeries[Any, Any])
 
 
 @strawberry.type
@@ -224,9 +240,14 @@ class DomainStats:
     selection: strawberry.Private[requests.Selection]
     filters: strawberry.Private[requests.Filters]
 
-    async def _series(self, info: Info, domain: Domain) -> Any:
+    async def _series(
+        self, series: type[S], info: Info, domain: Domain, filters: requests.Filters | None = None
+    ) -> S:
+        """A time series of ``domain``, cut from the call its comparisons need when any is selected."""
         context: RequestContext = info.context
-        return await v2_fields.time_series(context, domain, self.selection, self.filters)
+        filters = self.filters if filters is None else filters
+        payload = await v2_fields.time_series(context, domain, self.selection, filters, comparisons(info))
+        return series(payload=payload, asked=v2_fields.SeriesAsk(domain, self.selection, filters))
 
     async def _breakdown(
         self,
@@ -256,7 +277,7 @@ class DomainStats:
 class StorageStats(DomainStats):
     @strawberry.field(description=TIME_SERIES)
     async def timeSeries(self, info: Info) -> StorageTimeSeries | None:
-        return StorageTimeSeries(payload=await self._series(info, resources.STORAGE))
+        return await self._series(StorageTimeSeries, info, resources.STORAGE)
 
     @strawberry.field(description=BREAKDOWN)
     async def breakdown(
@@ -294,7 +315,7 @@ class StorageStats(DomainStats):
 class AiStats(DomainStats):
     @strawberry.field(description=TIME_SERIES)
     async def timeSeries(self, info: Info) -> AiTimeSeries | None:
-        return AiTimeSeries(payload=await self._series(info, resources.AI))
+        return await self._series(AiTimeSeries, info, resources.AI)
 
     @strawberry.field(description=BREAKDOWN)
     async def breakdown(
@@ -315,7 +336,7 @@ class AiStats(DomainStats):
 class PrivateChatStats(DomainStats):
     @strawberry.field(description=TIME_SERIES)
     async def timeSeries(self, info: Info) -> PrivateChatTimeSeries | None:
-        return PrivateChatTimeSeries(payload=await self._series(info, resources.PRIVATE_CHAT))
+        return await self._series(PrivateChatTimeSeries, info, resources.PRIVATE_CHAT)
 
     @strawberry.field(description=BREAKDOWN)
     async def breakdown(
@@ -349,7 +370,7 @@ class PrivateChatStats(DomainStats):
 class PolicyStats(DomainStats):
     @strawberry.field(description=TIME_SERIES)
     async def timeSeries(self, info: Info) -> PolicyTimeSeries | None:
-        return PolicyTimeSeries(payload=await self._series(info, resources.POLICIES))
+        return await self._series(PolicyTimeSeries, info, resources.POLICIES)
 
     @strawberry.field(
         description="Tokens spent evaluating policies. They belong to no single rule, user or key, so this"
@@ -362,9 +383,7 @@ class PolicyStats(DomainStats):
                 f"policies.tokens takes no filter but policies got {', '.join(given)}; ask for tokens on"
                 " a `policies` field without arguments (an alias keeps both in one query)."
             )
-        context: RequestContext = info.context
-        payload = await v2_fields.time_series(context, resources.POLICY_TOKENS, self.selection, {})
-        return PolicyTokenTimeSeries(payload=payload)
+        return await self._series(PolicyTokenTimeSeries, info, resources.POLICY_TOKENS, {})
 
     @strawberry.field(description=BREAKDOWN)
     async def breakdown(
@@ -385,7 +404,7 @@ class PolicyStats(DomainStats):
 class CreditStats(DomainStats):
     @strawberry.field(description=TIME_SERIES)
     async def timeSeries(self, info: Info) -> CreditTimeSeries | None:
-        return CreditTimeSeries(payload=await self._series(info, resources.CREDITS))
+        return await self._series(CreditTimeSeries, info, resources.CREDITS)
 
     @strawberry.field(description=BREAKDOWN)
     async def breakdown(

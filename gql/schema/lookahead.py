@@ -1,8 +1,10 @@
-"""What a breakdown field's selection asks for, so the upstream sends series only when needed.
+"""What a field's selection asks for below it, so the upstream is asked for it in the first call:
+entity series below a breakdown (``includeSeries``), and the comparisons below a time series (the
+longer window they are cut from).
 
-One function answers for execution (a breakdown resolver deciding ``includeSeries``) and for the
-cost model (counting that same request before the operation runs): both must name the same REST
-request, or the estimate counts a call that is never made. It reads graphql-core's collected fields
+One function answers for execution (a resolver deciding what to ask) and for the cost model
+(counting that same request before the operation runs): both must name the same REST request, or
+the estimate counts a call that is never made. It reads graphql-core's collected fields
 two levels down, as execution collects them (each fragment once per level, type conditions and
 ``@skip``/``@include`` applied), rather than Strawberry's ``selected_fields``, which converts the
 whole selection below the field with every fragment spread again wherever it is used.
@@ -26,7 +28,7 @@ from graphql.execution.collect_fields import (
     GroupedFieldSet,
     collect_subfields,
 )
-from graphql.execution.values import VariableValues
+from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types import Info
 
 SERIES_FIELDS = frozenset({"series", "columns", "summary", "latencySummary"})
@@ -75,15 +77,46 @@ class Selections:
                 return True
         return False
 
+    def comparisons(self, series: GraphQLObjectType, details: FieldDetailsList) -> list[str]:
+        """The ``to`` of every ``comparison`` selected below a time-series field of type ``series``
+        (``CompareTo`` wire values), each once."""
+        definition = series.fields.get(COMPARISON)
+        if definition is None:
+            return []
+        found: list[str] = []
+        for group in self.below(series, details).values():
+            if group[0].node.name.value == COMPARISON:
+                to = get_argument_values(definition, group[0].node, self.variables).get("to")
+                value = str(getattr(to, "value", to))
+                if value not in found:
+                    found.append(value)
+        return found
 
-def wants_entity_series(info: Info) -> bool:
-    """``Selections.wants_entity_series`` for the breakdown field a resolver is running."""
+
+COMPARISON = "comparison"
+
+
+def _running(info: Info) -> tuple[Selections, GraphQLObjectType | None, FieldDetailsList]:
+    """The selections of the operation a resolver runs in, its field's object type and nodes."""
     raw = info._raw_info
-    breakdown = get_named_type(raw.return_type)
-    if not isinstance(breakdown, GraphQLObjectType):
-        return True  # not a breakdown: ask for series rather than answer without them
+    target = get_named_type(raw.return_type)
     variables = raw.variable_values
     if not isinstance(variables, VariableValues):  # resolvers get the coerced values as a plain dict
         variables = VariableValues({}, dict(variables))
     selections = Selections(raw.schema, raw.fragments, variables, raw.operation)
-    return selections.wants_entity_series(breakdown, [FieldDetails(node, None) for node in raw.field_nodes])
+    details = [FieldDetails(node, None) for node in raw.field_nodes]
+    return selections, target if isinstance(target, GraphQLObjectType) else None, details
+
+
+def wants_entity_series(info: Info) -> bool:
+    """``Selections.wants_entity_series`` for the breakdown field a resolver is running."""
+    selections, breakdown, details = _running(info)
+    if breakdown is None:
+        return True  # not a breakdown: ask for series rather than answer without them
+    return selections.wants_entity_series(breakdown, details)
+
+
+def comparisons(info: Info) -> list[str]:
+    """``Selections.comparisons`` for the time-series field a resolver is running."""
+    selections, series, details = _running(info)
+    return [] if series is None else selections.comparisons(series, details)

@@ -162,6 +162,7 @@ def _type_arguments(cls: type[Any], generic: type[Any], names: tuple[str, ...]) 
 @strawberry.type(description="A time series: one point per bucket of the window, plus its summary.")
 class TimeSeries(Generic[P, C]):
     payload: strawberry.Private[payloads.SeriesPayload]
+    asked: strawberry.Private[v2_fields.SeriesAsk | None] = None  # for its comparison
     point_type: ClassVar[type[Any]]  # the type arguments, set by __init_subclass__
     columns_type: ClassVar[type[Any]]
 
