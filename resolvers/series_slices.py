@@ -70,9 +70,12 @@ def cut(
     points = source.columns.points
     kept = points[len(points) + start : len(points) + stop if stop else None]
     columns = Columns(kept, source.columns.names)
+    # The tail is checked back to back up to meta.end, so a bucket's place says when it starts
+    # (and an empty cut, a one-bucket window less its filling bucket, still says where it lies).
     step = resources.BUCKET_SIZES[source.meta.bucket_size or ""].seconds
-    first = columns.ts[0] if kept else source.meta.end
-    meta = replace(source.meta, window=window, start=first, end=first + step * len(kept))
+    meta = replace(
+        source.meta, window=window, start=source.meta.end + start * step, end=source.meta.end + stop * step
+    )
     return SeriesPayload(meta, None, columns, summary_metrics)
 
 
