@@ -23,10 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from resolvers import resources
-from resolvers.errors import BadInput
+from resolvers.errors import BadInput, MalformedBody
 from resolvers.requests import Selection
 from resolvers.series_slices import checked_tail, cut, effective_bucket
-from resolvers.v2_payloads import SeriesPayload
+from resolvers.v2_payloads import BreakdownPayload, SeriesPayload
 from resolvers.values import Number
 
 UNAVAILABLE = "COMPARISON_UNAVAILABLE"
@@ -83,14 +83,21 @@ def source(selection: Selection, to: str) -> Selection:
 
 
 @dataclass(frozen=True, slots=True)
-class ComparisonPayload:
-    current: SeriesPayload
-    previous: SeriesPayload
+class Shift:
+    """How the two periods were had: the earlier period, the source window, the bucket size."""
+
     to: str
     source_window: str
     bucket_size: str
     offset_seconds: int
     complete_only: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonPayload:
+    current: SeriesPayload
+    previous: SeriesPayload
+    shift: Shift
 
 
 def compare(
@@ -111,12 +118,78 @@ def compare(
     return ComparisonPayload(
         current=cut(source_series, selection.window, -buckets, stop, summary_metrics),
         previous=cut(source_series, selection.window, -buckets - back, stop - back, summary_metrics),
-        to=to,
-        source_window=source_series.meta.window or "",
-        bucket_size=bucket,
-        offset_seconds=back * step,
-        complete_only=complete_only,
+        shift=Shift(to, source_series.meta.window or "", bucket, back * step, complete_only),
     )
+
+
+# -- per entity ---------------------------------------------------------------------------------
+
+INCOMPLETE = "COMPARISON_NEEDS_EVERY_ENTITY"
+
+
+@dataclass(frozen=True, slots=True)
+class EntityChange:
+    id: str
+    name: str | None
+    current: dict[str, Number | None]
+    previous: dict[str, Number | None]
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownComparison:
+    entities: list[EntityChange]
+    shift: Shift
+
+
+def every_entity(total: int, held: int, offset: int, where: str) -> None:
+    """Refuse a per-entity comparison from a page that does not hold every entity: an entity left
+    out of it would be missing from the comparison, or ranked by the other window's numbers."""
+    if offset or held < total:
+        raise BadInput(
+            f"A breakdown's comparison needs every entity in one page, and {where} has {total:,}"
+            f" (this page holds {held:,} from offset {offset:,}). Ask with offset 0 and a limit of at"
+            f" least {total:,}, or narrow the breakdown with a filter.",
+            reason=INCOMPLETE,
+            details={"totalEntities": total},
+        )
+
+
+def compare_entities(
+    page: BreakdownPayload, source: BreakdownPayload, selection: Selection, to: str, complete_only: bool
+) -> BreakdownComparison:
+    """Each entity's totals over the period and the previous one, from the source breakdown's entity
+    series (one call): the page's entities in the page's order, then those that had traffic only
+    in the previous period (GONE)."""
+    every_entity(page.meta.total_entities, len(page.entities), page.meta.offset, "the breakdown")
+    every_entity(
+        source.meta.total_entities, len(source.entities), 0, f"the source window {source.meta.meta.window}"
+    )
+    changes = {}
+    shift = None
+    for entity in source.entities:
+        if entity.columns is None:
+            raise MalformedBody(f"entity {entity.id} of the source breakdown has no series")
+        series = SeriesPayload(source.meta.meta, None, entity.columns)
+        periods = compare(series, selection, to, complete_only, ())
+        shift = periods.shift
+        changes[entity.id] = EntityChange(
+            entity.id, entity.name, period_totals(periods.current), period_totals(periods.previous)
+        )
+    on_page = [entity.id for entity in page.entities]
+    listed = set(on_page)
+    gone = [
+        entity_id
+        for entity_id, change in changes.items()
+        if entity_id not in listed and any(value for value in change.previous.values())
+    ]
+    if shift is None:  # no entity at all: the shift is the selection's own
+        bucket = effective_bucket(selection.window, selection.bucket_size)
+        offset = offset_seconds(selection.window, to)
+        shift = Shift(to, source.meta.meta.window or "", bucket, offset, complete_only)
+    missing = [entity_id for entity_id in on_page if entity_id not in changes]
+    if missing:  # an entity with traffic in the window has traffic in any window that holds it
+        raise MalformedBody(f"entity {missing[0]} of the page is not in the source window's breakdown")
+    return BreakdownComparison([changes[entity_id] for entity_id in on_page + gone], shift)
 
 
 def period_totals(series: SeriesPayload) -> dict[str, Number | None]:

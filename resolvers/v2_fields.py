@@ -76,6 +76,28 @@ async def compared(
     return comparison.compare(payload, selection, to, complete_only, domain.summary_metrics)
 
 
+async def compared_breakdown(
+    context: RequestContext,
+    dimension: Dimension,
+    selection: Selection,
+    filters: Filters,
+    page: BreakdownPayload,
+    to: str,
+    complete_only: bool,
+) -> comparison.BreakdownComparison:
+    """Each entity of ``page`` over ``selection`` and its previous period ``to``, from one call: the
+    source window's breakdown with series, as many entities as a page holds."""
+    source = comparison.source(selection, to)
+    comparison.every_entity(page.meta.total_entities, len(page.entities), page.meta.offset, "the breakdown")
+    whole = requests.Page(resources.LIMIT_MAX, 0)
+    payload: BreakdownPayload = await context.require_loaders().upstream.load(
+        requests.breakdown(dimension, source, filters, whole, True),
+        breakdown_parser(dimension, True, source, whole.limit),
+        unchanged,
+    )
+    return comparison.compare_entities(page, payload, selection, to, complete_only)
+
+
 async def _series(
     context: RequestContext, domain: Domain, selection: Selection, filters: Filters, own_call: bool = False
 ) -> SeriesPayload:

@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from resolvers import resources
+from resolvers import dimensions, resources
 from tests.conftest import Api
 from tests.gateway import Gateway
 from tests.rewriting import RewritingTransport
+from tests.test_order_by import FIELD, _call, _field
 
 DAY, WEEK = 86_400, 7 * 86_400
 # The time-series fields of every domain: (domain path, the field under stats, the series field).
@@ -360,3 +361,99 @@ def test_an_answer_that_cannot_be_cut_cleanly_fails_as_misaligned(
         "UPSTREAM_ERROR",
         "COMPARISON_MISALIGNED",
     )
+
+
+# -- per entity ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "dimension", dimensions.DIMENSIONS, ids=[f"{d.domain}:{d.by}" for d in dimensions.DIMENSIONS]
+)
+def test_each_entity_changes_by_its_rest_totals_in_both_periods(
+    gateway: Gateway, api: Api, dimension: dimensions.Dimension
+) -> None:
+    """This period's totals are REST's breakdown of the window; the previous period's are the sums of
+    REST's entity series of the longer window, one period earlier; latency weighted by requests."""
+    domain = resources.domain(dimension.domain)
+    metrics = [m.name for m in domain.entity_metrics]
+    totals = " ".join(metrics)
+    call = _call(dimension, "limit: 500")
+    query = (
+        f"{{ stats(window: LAST_24H, bucketSize: HOUR_1) {{ {FIELD[dimension.domain]} {{ {call} {{"
+        f" entities {{ entityId }} comparison {{ entities {{ entityId current {{ {totals} }}"
+        f" previous {{ {totals} }} }} }} }} }} }} }}"
+    )
+    result = gateway.query(query)
+    assert not result.errors, result.errors
+    page = result.data["stats"][FIELD[dimension.domain]][_field(dimension).split("(")[0]]
+    path = domain.breakdown_path(dimension.by)
+    now = api.ok(path, scope="org", window="24h", timeBucketSize="1h", limit=500)["entities"]
+    source = api.ok(path, scope="org", window="7d", timeBucketSize="1h", limit=500, includeSeries="true")
+    series = {e["entityId"]: e["series"] for e in source["entities"]}
+    changes = page["comparison"]["entities"]
+    gone = [
+        e["entityId"]
+        for e in source["entities"]
+        if e["entityId"] not in {n["entityId"] for n in now}
+        and any(p[m] for p in e["series"][-48:-24] for m in metrics)
+    ]
+    assert [c["entityId"] for c in changes] == [e["entityId"] for e in now] + gone
+    rest_now = {e["entityId"]: e["totals"] for e in now}
+    for change in changes:
+        before = series[change["entityId"]][-48:-24]
+        for metric in metrics:
+            if metric == "activeConversations":
+                assert change["current"][metric] is None and change["previous"][metric] is None
+            elif metric == "latencyMs":
+                requests = sum(p["requests"] for p in before)
+                weighted = sum(p[metric] * p["requests"] for p in before) / requests if requests else None
+                assert change["previous"][metric] == (
+                    weighted if weighted is None else pytest.approx(weighted)
+                )
+            else:
+                assert change["previous"][metric] == sum(p[metric] for p in before), metric
+                if change["entityId"] in rest_now:
+                    assert change["current"][metric] == rest_now[change["entityId"]][metric], metric
+    assert result.upstream["count"] == 2  # the page, and the longer window's breakdown with series
+
+
+def test_a_breakdown_comparison_needs_every_entity_in_the_page(gateway: Gateway, api: Api) -> None:
+    total = api.ok("/v2/stats/ai/breakdown/models", scope="org", window="24h", limit=1)["meta"][
+        "totalEntities"
+    ]
+    assert total > 2
+    result = gateway.query(
+        "{ stats(window: LAST_24H) { ai { breakdown(by: MODELS, limit: 2) { entities { entityId }"
+        " comparison { entities { entityId } } } } } }"
+    )
+    breakdown = result.data["stats"]["ai"]["breakdown"]
+    assert len(breakdown["entities"]) == 2 and breakdown["comparison"] is None
+    (error,) = result.errors
+    assert error["extensions"]["reason"] == "COMPARISON_NEEDS_EVERY_ENTITY"
+    assert error["extensions"]["totalEntities"] == total
+    assert f"at least {total}" in error["message"]
+    assert result.upstream["count"] == 1  # the page alone
+
+
+def test_a_breakdown_comparison_no_window_reaches_back_from_costs_no_call_of_its_own(
+    gateway: Gateway,
+) -> None:
+    result = gateway.query(
+        "{ stats(window: LAST_365D) { ai { breakdown(by: MODELS, limit: 500) { entities { entityId }"
+        " comparison { entities { entityId } } } } } }"
+    )
+    assert result.data["stats"]["ai"]["breakdown"]["comparison"] is None
+    assert result.errors[0]["extensions"]["reason"] == "COMPARISON_UNAVAILABLE"
+    assert result.upstream["count"] == 1
+
+
+def test_entities_with_traffic_only_before_come_after_the_page_as_gone(gateway: Gateway, api: Api) -> None:
+    result = gateway.query(
+        "{ stats(window: LAST_24H, bucketSize: HOUR_1) { ai { breakdown(by: REPOS, limit: 500) { total"
+        " comparison { entities { entityId change(metric: REQUESTS) { current direction } } } } } } }"
+    )
+    assert not result.errors, result.errors
+    breakdown = result.data["stats"]["ai"]["breakdown"]
+    after = breakdown["comparison"]["entities"][breakdown["total"] :]
+    assert after, "the data holds repos with AI traffic the day before and none since"
+    assert all(e["change"] == {"current": 0, "direction": "GONE"} for e in after)

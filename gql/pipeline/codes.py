@@ -180,6 +180,13 @@ REASONS: tuple[Reason, ...] = (
         "`extensions.bucketSizes`: the bucket sizes that work (empty for `LAST_365D`)",
     ),
     Reason(
+        "COMPARISON_NEEDS_EVERY_ENTITY",
+        "BAD_USER_INPUT",
+        "a breakdown's `comparison` on a page that does not hold every entity, or over a source window of"
+        " more entities than one page holds",
+        "`extensions.totalEntities`: the limit that holds them all",
+    ),
+    Reason(
         "COMPARISON_MISALIGNED",
         "UPSTREAM_ERROR",
         "the upstream's answer cannot be cut into periods: another bucket size, a gap, an end out of step",

@@ -67,6 +67,8 @@ class _Scope:
     entity: str | None = None  # the federated entity's id (a placeholder when known only at run time)
     sure: int = 1  # times over that are certain before any call: 0 below a breakdown's entities
     breakdown: _Scope | None = None  # below a breakdown: the breakdown's own scope (for its Others)
+    dimension: dimensions.Dimension | None = None  # below a breakdown: its dimension (for its comparison)
+    changes: bool = False  # below a breakdown's comparison: each entity's totals in both periods
 
 
 class CostWalk:
@@ -173,8 +175,13 @@ class CostWalk:
             sources = [comparison.source(scope.selection, to) for to in compared]
             self._time_series(domain, filters, scope, sources)
             return scope
+        if name == "comparison" and scope.dimension is not None and scope.breakdown is not None:
+            return self._breakdown_comparison(scope.dimension, scope.breakdown, args)
         if name == "comparison":  # its periods: the window's buckets, less the one filling if left out
             return replace(scope, points=scope.points - 1) if args.get("completeBucketsOnly") else scope
+        if name in ("current", "previous") and scope.changes:
+            self._values(scope, len(self._leaves(target, group)))
+            return None
         if name == "others" and scope.breakdown is not None:
             # The domain's series over the breakdown's selection, once per breakdown (resolvers.others).
             self._time_series(scope.domain, scope.filters, scope.breakdown)
@@ -202,6 +209,7 @@ class CostWalk:
                 scope.points,
                 sure=0,
                 breakdown=scope,
+                dimension=dimension,
             )
         if name in SERIES_FORMS:
             columns = len(self._leaves(target, group))
@@ -233,6 +241,24 @@ class CostWalk:
                 self.estimate.entity_series += self._named([each for each in batchable if each is not None])
         else:
             self._add([requests.time_series(domain, each, filters) for each in selections], scope)
+
+    def _breakdown_comparison(
+        self, dimension: dimensions.Dimension, breakdown: _Scope, args: dict[str, Any]
+    ) -> _Scope:
+        """The source window's breakdown with series, a whole page (resolvers.v2_fields); as many
+        entity changes as that page may hold."""
+        assert breakdown.selection is not None
+        source = comparison.source(breakdown.selection, _wire(args.get("to", "previous_period")))
+        whole = Page(resources.LIMIT_MAX, 0)
+        self._add(requests.breakdown(dimension, source, breakdown.filters, whole, True), breakdown)
+        return _Scope(
+            breakdown.times * whole.limit,
+            breakdown.selection,
+            breakdown.domain,
+            breakdown.filters,
+            sure=0,
+            changes=True,
+        )
 
     # -- the fields that start a scope ------------------------------------------------------------
 

@@ -76,6 +76,17 @@ class ComparisonMeta:
         " totals will still grow); false with completeBucketsOnly."
     )
 
+    @classmethod
+    def of(cls, shift: comparison.Shift) -> "ComparisonMeta":
+        return cls(
+            to=CompareTo(shift.to),
+            sourceWindow=Window(shift.source_window),
+            bucketSize=BucketSize(shift.bucket_size),
+            offsetSeconds=shift.offset_seconds,
+            completeBucketsOnly=shift.complete_only,
+            lastBucketFilling=not shift.complete_only,
+        )
+
 
 NULL_OVER_A_PERIOD = {
     "activeConversations": " Null over a period: a distinct count per bucket does not add up (a conversation"
@@ -88,13 +99,41 @@ def _total(name: str) -> Any:  # pragma: no mutate block (import time)
     return strawberry.field(description=DOCS[name] + NULL_OVER_A_PERIOD.get(name, ""), default=None)
 
 
-def _totals(name: str, metrics: tuple[Metric, ...]) -> type[Any]:  # pragma: no mutate block (import time)
-    @strawberry.type(name=f"{name}PeriodTotals", description="The metrics over one period of a comparison.")
-    @m.metric_fields(metrics, Long, float, _total, frozenset(NULL_OVER_A_PERIOD))
-    class Totals:
-        pass
+_TOTALS: dict[str, type[Any]] = {}
 
-    return Totals
+
+def _totals(name: str, metrics: tuple[Metric, ...]) -> type[Any]:  # pragma: no mutate block (import time)
+    """The period totals of a set of metrics, made once per name (a series and its entities share it)."""
+    if name not in _TOTALS:
+
+        @strawberry.type(
+            name=f"{name}PeriodTotals", description="The metrics over one period of a comparison."
+        )
+        @m.metric_fields(metrics, Long, float, _total, frozenset(NULL_OVER_A_PERIOD))
+        class Totals:
+            pass
+
+        _TOTALS[name] = Totals
+    return _TOTALS[name]
+
+
+def _change(current: dict[str, Any], previous: dict[str, Any], metric: Enum) -> Change:
+    moved = comparison.change(current.get(wire(metric)), previous.get(wire(metric)))
+    return Change(
+        current=_long(moved.current),
+        previous=_long(moved.previous),
+        delta=_long(moved.delta),
+        percent=moved.percent,
+        direction=ChangeDirection(moved.direction),
+    )
+
+
+def _long(value: Any) -> Long | None:
+    return None if value is None else Long(value)
+
+
+META = "The source window, offset and bucket size."
+CHANGE = "How `metric`'s total moved: both totals, the delta, the percent and the direction."
 
 
 def _period(
@@ -127,15 +166,7 @@ def _comparison(
     period = _period(name, point, columns, metrics, metric_enum)
 
     def meta(self: Any) -> ComparisonMeta:
-        payload: comparison.ComparisonPayload = self.payload
-        return ComparisonMeta(
-            to=CompareTo(payload.to),
-            sourceWindow=Window(payload.source_window),
-            bucketSize=BucketSize(payload.bucket_size),
-            offsetSeconds=payload.offset_seconds,
-            completeBucketsOnly=payload.complete_only,
-            lastBucketFilling=not payload.complete_only,
-        )
+        return ComparisonMeta.of(self.payload.shift)
 
     def current(self: Any) -> period:  # type: ignore[valid-type]
         made: Any = period(payload=self.payload.current)
@@ -150,34 +181,20 @@ def _comparison(
         metric: Annotated[metric_enum, strawberry.argument(description="The metric to compare.")],
     ) -> Change:
         payload: comparison.ComparisonPayload = self.payload
-        moved = comparison.change(
-            comparison.period_totals(payload.current).get(wire(metric)),
-            comparison.period_totals(payload.previous).get(wire(metric)),
-        )
-        return Change(
-            current=_long(moved.current),
-            previous=_long(moved.previous),
-            delta=_long(moved.delta),
-            percent=moved.percent,
-            direction=ChangeDirection(moved.direction),
+        return _change(
+            comparison.period_totals(payload.current), comparison.period_totals(payload.previous), metric
         )
 
     class Comparison:
         payload: strawberry.Private[comparison.ComparisonPayload]
-        meta_field = strawberry.field(
-            resolver=meta, name="meta", description="The source window, offset and bucket size."
-        )
+        meta_field = strawberry.field(resolver=meta, name="meta", description=META)
         current_field = strawberry.field(
             resolver=current, name="current", description="This period: the window asked for."
         )
         previous_field = strawberry.field(
             resolver=previous, name="previous", description="The earlier period it is compared with."
         )
-        change_field = strawberry.field(
-            resolver=change,
-            name="change",
-            description="How `metric`'s total moved: both totals, the delta, the percent and the direction.",
-        )
+        change_field = strawberry.field(resolver=change, name="change", description=CHANGE)
 
     return strawberry.type(
         Comparison,
@@ -186,8 +203,81 @@ def _comparison(
     )
 
 
-def _long(value: Any) -> Long | None:
-    return None if value is None else Long(value)
+def _breakdown_comparison(
+    name: str, totals_name: str, metrics: tuple[Metric, ...], metric_enum: Any
+) -> type[Any]:  # pragma: no mutate block (import time)
+    totals_type = _totals(totals_name, metrics)
+
+    def current(self: Any) -> totals_type:  # type: ignore[valid-type]
+        made: Any = totals_type(**self.payload.current)
+        return made  # type: ignore[no-any-return]  # a type made at import time
+
+    def previous(self: Any) -> totals_type:  # type: ignore[valid-type]
+        made: Any = totals_type(**self.payload.previous)
+        return made  # type: ignore[no-any-return]  # a type made at import time
+
+    def change(
+        self: Any,
+        metric: Annotated[metric_enum, strawberry.argument(description="The metric to compare.")],
+    ) -> Change:
+        return _change(self.payload.current, self.payload.previous, metric)
+
+    @strawberry.type(name=f"{name}EntityChange", description="One entity's totals in both periods.")
+    class EntityChange:
+        payload: strawberry.Private[comparison.EntityChange]
+        entityId: strawberry.ID = strawberry.field(
+            description="The entity's key in the breakdown's dimension."
+        )
+        name: str | None = strawberry.field(description="The entity's display name, if the upstream has one.")
+        current_field = strawberry.field(
+            resolver=current, name="current", description="Its totals over this period."
+        )
+        previous_field = strawberry.field(
+            resolver=previous, name="previous", description="Its totals over the earlier period."
+        )
+        change_field = strawberry.field(resolver=change, name="change", description=CHANGE)
+
+    def meta(self: Any) -> ComparisonMeta:
+        return ComparisonMeta.of(self.payload.shift)
+
+    def entities(self: Any) -> list[EntityChange]:
+        return [
+            EntityChange(payload=each, entityId=strawberry.ID(each.id), name=each.name)
+            for each in self.payload.entities
+        ]
+
+    class BreakdownComparison:
+        payload: strawberry.Private[comparison.BreakdownComparison]
+        meta_field = strawberry.field(resolver=meta, name="meta", description=META)
+        entities_field = strawberry.field(
+            resolver=entities,
+            name="entities",
+            description="Every entity of the page in its order, then those with traffic in the earlier"
+            " period only (GONE).",
+        )
+
+    return strawberry.type(
+        BreakdownComparison,
+        name=f"{name}BreakdownComparison",
+        description="Each entity's totals over the window and an earlier period, from one call of the"
+        " source window's breakdown with series.",
+    )
+
+
+To = Annotated[CompareTo, strawberry.argument(description="The earlier period.")]
+CompleteBucketsOnly = Annotated[
+    bool,
+    strawberry.argument(
+        description="Leave out the bucket still filling, and its counterpart in the previous period, so a"
+        " partial bucket is not set against a whole one (a window of one bucket then has none)."
+    ),
+]
+REFUSALS = (
+    " A window and bucket size that no window reaches back from (`LAST_7D` at 5 or 10 minutes, `LAST_90D`"
+    " at an hour, `LAST_365D`) is refused before any call: BAD_USER_INPUT with `extensions.reason`"
+    " COMPARISON_UNAVAILABLE and `extensions.bucketSizes` that work. An answer that cannot be cut cleanly"
+    " is UPSTREAM_ERROR with reason COMPARISON_MISALIGNED, never a shifted comparison."
+)
 
 
 def comparison_field(kind: Any) -> Any:  # pragma: no mutate block (import time)
@@ -196,16 +286,8 @@ def comparison_field(kind: Any) -> Any:  # pragma: no mutate block (import time)
     async def resolve(
         self: Any,
         info: Info,
-        to: Annotated[
-            CompareTo, strawberry.argument(description="The earlier period.")
-        ] = CompareTo.PREVIOUS_PERIOD,
-        completeBucketsOnly: Annotated[
-            bool,
-            strawberry.argument(
-                description="Leave out the bucket still filling, and its counterpart in the previous"
-                " period, so a partial bucket is not set against a whole one."
-            ),
-        ] = False,
+        to: To = CompareTo.PREVIOUS_PERIOD,
+        completeBucketsOnly: CompleteBucketsOnly = False,
     ) -> kind | None:
         context: RequestContext = info.context
         asked: v2_fields.SeriesAsk = self.asked
@@ -219,11 +301,33 @@ def comparison_field(kind: Any) -> Any:  # pragma: no mutate block (import time)
         description="This window against an earlier period of the same length, with both periods' series,"
         " totals and summaries and each metric's change. One upstream call of a longer window (the"
         " shortest that reaches back far enough at this bucket size), cut in two; the plain series of"
-        " this window in the same operation comes from that call too. A window and bucket size that no"
-        " window reaches back from (`LAST_7D` at 5 or 10 minutes, `LAST_90D` at an hour, `LAST_365D`)"
-        " is refused before any call: BAD_USER_INPUT with `extensions.reason` COMPARISON_UNAVAILABLE and"
-        " `extensions.bucketSizes` that work. An answer that cannot be cut cleanly is UPSTREAM_ERROR with"
-        " reason COMPARISON_MISALIGNED, never a shifted comparison.",
+        " this window in the same operation comes from that call too." + REFUSALS,
+    )
+
+
+def breakdown_comparison_field(kind: Any) -> Any:  # pragma: no mutate block (import time)
+    """A breakdown's ``comparison``: each entity's totals over the window and an earlier period."""
+
+    async def resolve(
+        self: Any,
+        info: Info,
+        to: To = CompareTo.PREVIOUS_PERIOD,
+        completeBucketsOnly: CompleteBucketsOnly = False,
+    ) -> kind | None:
+        context: RequestContext = info.context
+        payload = await v2_fields.compared_breakdown(
+            context, self.dimension, self.selection, self.filters, self.payload, wire(to), completeBucketsOnly
+        )
+        return kind(payload=payload)
+
+    return strawberry.field(
+        resolver=resolve,
+        description="Each entity's totals over this window and an earlier period, and each metric's change."
+        " One more upstream call: the breakdown of the source window (the shortest that reaches back far"
+        f" enough) with series, {resources.LIMIT_MAX} entities, cut in two per entity. Needs every entity"
+        " in this page (offset 0, a limit of at least `totalEntities`) and at most"
+        f" {resources.LIMIT_MAX} entities over the source window; otherwise BAD_USER_INPUT with reason"
+        " COMPARISON_NEEDS_EVERY_ENTITY and `extensions.totalEntities`." + REFUSALS,
     )
 
 
@@ -234,6 +338,11 @@ if TYPE_CHECKING:
     PolicyComparison = Any
     PolicyTokenComparison = Any
     CreditComparison = Any
+    StorageBreakdownComparison = Any
+    AiBreakdownComparison = Any
+    PrivateChatBreakdownComparison = Any
+    PolicyBreakdownComparison = Any
+    CreditBreakdownComparison = Any
 else:
     StorageComparison = _comparison(
         "Storage", m.StoragePoint, m.StorageColumns, resources.STORAGE.metrics, m.StorageMetric
@@ -258,4 +367,17 @@ else:
     )
     CreditComparison = _comparison(
         "Credit", m.CreditPoint, m.CreditColumns, resources.CREDITS.metrics, m.CreditMetric
+    )
+    StorageBreakdownComparison = _breakdown_comparison(
+        "Storage", "Storage", resources.STORAGE.entity_metrics, m.StorageMetric
+    )
+    AiBreakdownComparison = _breakdown_comparison("Ai", "Ai", resources.AI.entity_metrics, m.AiMetric)
+    PrivateChatBreakdownComparison = _breakdown_comparison(
+        "PrivateChat", "PrivateChat", resources.PRIVATE_CHAT.entity_metrics, m.PrivateChatMetric
+    )
+    PolicyBreakdownComparison = _breakdown_comparison(
+        "Policy", "PolicyEnforcement", resources.POLICIES.entity_metrics, m.PolicyEnforcementMetric
+    )
+    CreditBreakdownComparison = _breakdown_comparison(
+        "Credit", "Credit", resources.CREDITS.entity_metrics, m.CreditMetric
     )

@@ -14,12 +14,18 @@ from strawberry.types import Info
 
 from gql.schema import metric_types as m
 from gql.schema.comparison import (
+    AiBreakdownComparison,
     AiComparison,
+    CreditBreakdownComparison,
     CreditComparison,
+    PolicyBreakdownComparison,
     PolicyComparison,
     PolicyTokenComparison,
+    PrivateChatBreakdownComparison,
     PrivateChatComparison,
+    StorageBreakdownComparison,
     StorageComparison,
+    breakdown_comparison_field,
     comparison_field,
 )
 from gql.schema.enums import (
@@ -168,39 +174,39 @@ class CreditEntity(
 
 @strawberry.type(description="Storage traffic by workspace, repo, bucket or node.")
 class StorageBreakdown(Breakdown[StorageEntity, StorageOthers]):
-    pass
+    comparison = breakdown_comparison_field(StorageBreakdownComparison)
 
 
 @strawberry.type(description="Storage traffic by storage provider.")
 class StorageProviderBreakdown(Breakdown[StorageProviderEntity, StorageOthers]):
-    pass
+    comparison = breakdown_comparison_field(StorageBreakdownComparison)
 
 
 @strawberry.type(
     description="AI gateway traffic by workspace, repo, model, provider, node or AI configuration."
 )
 class AiBreakdown(Breakdown[AiEntity, AiOthers]):
-    pass
+    comparison = breakdown_comparison_field(AiBreakdownComparison)
 
 
 @strawberry.type(description="Private-chat traffic by model or user.")
 class PrivateChatBreakdown(Breakdown[PrivateChatEntity, PrivateChatOthers]):
-    pass
+    comparison = breakdown_comparison_field(PrivateChatBreakdownComparison)
 
 
 @strawberry.type(description="Private-chat traffic by user, with conversations and last activity.")
 class PrivateChatUserBreakdown(Breakdown[PrivateChatUserEntity, PrivateChatOthers]):
-    pass
+    comparison = breakdown_comparison_field(PrivateChatBreakdownComparison)
 
 
 @strawberry.type(description="Policy enforcement by rule or user.")
 class PolicyBreakdown(Breakdown[PolicyEntity, PolicyOthers]):
-    pass
+    comparison = breakdown_comparison_field(PolicyBreakdownComparison)
 
 
 @strawberry.type(description="Credits by workspace, repo, model, provider or bucket.")
 class CreditBreakdown(Breakdown[CreditEntity, CreditOthers]):
-    pass
+    comparison = breakdown_comparison_field(CreditBreakdownComparison)
 
 
 # -- domain fields ------------------------------------------------------------------------------
@@ -270,7 +276,13 @@ class DomainStats:
         payload = await v2_fields.breakdown(
             context, dimension, self.selection, self.filters, page, series, order
         )
-        return breakdown(payload=payload, selection=self.selection, filters=self.filters, domain=domain)
+        return breakdown(
+            payload=payload,
+            selection=self.selection,
+            filters=self.filters,
+            domain=domain,
+            dimension=dimension,
+        )
 
 
 @strawberry.type(description="Storage gateway statistics (uploads, downloads, size, latency, requests).")

@@ -22,6 +22,7 @@ from gql.schema.scalars import EpochSeconds, Long
 from resolvers import v2_fields
 from resolvers import v2_payloads as payloads
 from resolvers.context import RequestContext
+from resolvers.dimensions import Dimension
 from resolvers.errors import MalformedBody
 from resolvers.others import others_of
 from resolvers.requests import Filters, Selection
@@ -244,6 +245,7 @@ class Breakdown(Generic[E, Rest]):
     selection: strawberry.Private[Selection]
     filters: strawberry.Private[Filters]
     domain: strawberry.Private[Domain]
+    dimension: strawberry.Private[Dimension]
     entity_type: ClassVar[type[Any]]  # the type arguments, set by __init_subclass__
     others_type: ClassVar[type[Any]]
 
