@@ -127,7 +127,15 @@ BUCKET_SIZES = _by_wire(
     Span("1h", "HOUR_1", 3_600, "1 hour."),
     Span("6h", "HOUR_6", 21_600, "6 hours."),
     Span("12h", "HOUR_12", 43_200, "12 hours."),
-    Span("1d", "DAY_1", 86_400, "1 day (UTC)."),
+    Span("1d", "DAY_1", 86_400, "1 day: a UTC day, or a calendar day in the stats field's timeZone."),
+)
+# A bucket size of the gateway's own, not the upstream's: built from finer buckets (resolvers.calendars).
+WEEK = Span(
+    "1w",
+    "WEEK_1",
+    7 * 86_400,
+    "A calendar week, Monday first, in the stats field's timeZone (UTC without one): the window's days"
+    " grouped by week, built by the gateway from finer buckets.",
 )
 # The bucket size the upstream uses when none is asked for (docs/backend.md).
 DEFAULT_BUCKET_SIZES = {"24h": "10m", "7d": "1h", "30d": "1d", "90d": "1d", "180d": "1d", "365d": "1d"}

@@ -10,7 +10,8 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from resolvers import comparison, ordering, requests, resources, series_slices
+from resolvers import calendars, comparison, ordering, requests, resources, series_slices
+from resolvers.calendars import Calendar
 from resolvers.context import RequestContext
 from resolvers.dimensions import Dimension
 from resolvers.errors import MalformedBody
@@ -42,12 +43,17 @@ async def time_series(
     selection: Selection,
     filters: Filters,
     compared_to: Sequence[str] = (),
+    calendar: Calendar | None = None,
 ) -> SeriesPayload:
     """One scope's series; when several entities ask for theirs, maybe all from one breakdown.
 
     ``compared_to`` names the comparisons selected on it (``CompareTo`` wire values): each is
     checked before any call, and the longest window they need is loaded first, so the series is cut
     from that same answer (``resolvers.comparison``)."""
+    if calendar is not None:  # selection is then the upstream's side of the calendar
+        if compared_to:
+            calendars.series_only(calendar, "a comparison")
+        return calendars.regroup(await _series(context, domain, selection, filters), calendar, domain)
     sources = [comparison.source(selection, to) for to in compared_to]
     if not sources:
         return await _series(context, domain, selection, filters)

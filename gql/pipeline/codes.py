@@ -187,6 +187,23 @@ REASONS: tuple[Reason, ...] = (
         "`extensions.totalEntities`: the limit that holds them all",
     ),
     Reason(
+        "UNKNOWN_TIME_ZONE",
+        "BAD_USER_INPUT",
+        "`timeZone` is not an IANA time zone name",
+    ),
+    Reason(
+        "TIME_ZONE_UNAVAILABLE",
+        "BAD_USER_INPUT",
+        "calendar buckets no window of the upstream holds at the zone's grain, or a bucket size other than"
+        " DAY_1 or WEEK_1 with `timeZone`",
+        "`extensions.windows`: the windows that work in that zone",
+    ),
+    Reason(
+        "TIME_ZONE_SERIES_ONLY",
+        "BAD_USER_INPUT",
+        "a breakdown or a comparison under `timeZone` or WEEK_1",
+    ),
+    Reason(
         "COMPARISON_MISALIGNED",
         "UPSTREAM_ERROR",
         "the upstream's answer cannot be cut into periods: another bucket size, a gap, an end out of step",

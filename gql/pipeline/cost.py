@@ -39,7 +39,8 @@ from gql.pipeline.budget import Estimate
 from gql.pipeline.failures import RequestFailure
 from gql.schema.legacy_types import AiRecordWhere
 from gql.schema.lookahead import Selections
-from resolvers import comparison, dimensions, ordering, requests, resources
+from resolvers import calendars, comparison, dimensions, ordering, requests, resources
+from resolvers.calendars import Calendar
 from resolvers.errors import BadInput
 from resolvers.requests import EntitySeries, Page, RestRequest, Selection
 
@@ -69,6 +70,7 @@ class _Scope:
     breakdown: _Scope | None = None  # below a breakdown: the breakdown's own scope (for its Others)
     dimension: dimensions.Dimension | None = None  # below a breakdown: its dimension (for its comparison)
     changes: bool = False  # below a breakdown's comparison: each entity's totals in both periods
+    calendar: Calendar | None = None  # calendar buckets built from the selection (resolvers.calendars)
 
 
 class CostWalk:
@@ -150,15 +152,7 @@ class CostWalk:
         if narrowing is not None:
             return self._federated(narrowing, name, args, scope)
         if parent == "Stats" and name in DOMAIN_FIELDS:
-            return _Scope(
-                scope.times,
-                scope.selection,
-                resources.domain(name),
-                args,
-                scope.points,
-                scope.entity,
-                scope.sure,
-            )
+            return replace(scope, domain=resources.domain(name), filters=args)
         if parent == "Legacy":
             self._legacy(name, target, group, args, scope)
             return None
@@ -170,6 +164,8 @@ class CostWalk:
             compared = (
                 self.selections.comparisons(target, group) if isinstance(target, GraphQLObjectType) else []
             )
+            if compared:
+                calendars.series_only(scope.calendar, "a comparison")
             # Each comparison's longer window, checked as the resolver checks it (refused: no call at all);
             # the series itself is then cut from it (RestRequest.stand_ins).
             sources = [comparison.source(scope.selection, to) for to in compared]
@@ -187,6 +183,7 @@ class CostWalk:
             self._time_series(scope.domain, scope.filters, scope.breakdown)
             return scope.breakdown
         if name in ("breakdown", "providers", "users"):
+            calendars.series_only(scope.calendar, "a breakdown")
             by = _wire(args["by"]) if "by" in args else name
             dimension = dimensions.dimension(scope.domain.name, by)
             page = Page(args.get("limit", resources.LIMIT_DEFAULT), args.get("offset", 0))
@@ -263,10 +260,21 @@ class CostWalk:
     # -- the fields that start a scope ------------------------------------------------------------
 
     def _stats(self, scope: _Scope, wire_scope: str, scope_id: str | None, args: dict[str, Any]) -> _Scope:
-        bucket = args.get("bucketSize")
-        selection = requests.select(
-            wire_scope, scope_id, _wire(args["window"]), None if bucket is None else _wire(bucket)
-        )
+        bucket = None if args.get("bucketSize") is None else _wire(args["bucketSize"])
+        calendar = calendars.of(_wire(args["window"]), bucket, args.get("timeZone"))
+        if calendar is not None:  # the upstream is asked at the calendar's grain (gql.schema.stats_root)
+            selection = requests.select(wire_scope, scope_id, calendar.source_window, calendar.grain)
+            return _Scope(
+                scope.times,
+                selection,
+                None,
+                {},
+                calendar.points(),
+                scope.entity,
+                scope.sure,
+                calendar=calendar,
+            )
+        selection = requests.select(wire_scope, scope_id, _wire(args["window"]), bucket)
         points = resources.points(selection.window, selection.bucket_size)
         return _Scope(scope.times, selection, None, {}, points, scope.entity, scope.sure)
 

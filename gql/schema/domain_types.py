@@ -50,7 +50,8 @@ from gql.schema.lookahead import comparisons, wants_entity_series
 from gql.schema.others import AiOthers, CreditOthers, PolicyOthers, PrivateChatOthers, StorageOthers
 from gql.schema.series import Breakdown, BreakdownEntity, TimeSeries
 from gql.schema.summary_fields import entity_latency, entity_summary, series_latency, series_summary
-from resolvers import dimensions, ordering, requests, resources, v2_fields
+from resolvers import calendars, dimensions, ordering, requests, resources, v2_fields
+from resolvers.calendars import Calendar
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput
 from resolvers.resources import Domain
@@ -245,6 +246,7 @@ S = TypeVar("S", bound=TimeSeries[Any, Any])
 class DomainStats:
     selection: strawberry.Private[requests.Selection]
     filters: strawberry.Private[requests.Filters]
+    calendar: strawberry.Private[Calendar | None] = None  # calendar buckets built from the selection
 
     async def _series(
         self, series: type[S], info: Info, domain: Domain, filters: requests.Filters | None = None
@@ -252,7 +254,9 @@ class DomainStats:
         """A time series of ``domain``, cut from the call its comparisons need when any is selected."""
         context: RequestContext = info.context
         filters = self.filters if filters is None else filters
-        payload = await v2_fields.time_series(context, domain, self.selection, filters, comparisons(info))
+        payload = await v2_fields.time_series(
+            context, domain, self.selection, filters, comparisons(info), self.calendar
+        )
         return series(payload=payload, asked=v2_fields.SeriesAsk(domain, self.selection, filters))
 
     async def _breakdown(
@@ -267,6 +271,7 @@ class DomainStats:
         direction: Enum,
     ) -> B:
         context: RequestContext = info.context
+        calendars.series_only(self.calendar, "a breakdown")
         dimension = dimensions.dimension(domain.name, by)
         page = requests.Page(limit, offset)
         series = wants_entity_series(info)

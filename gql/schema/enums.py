@@ -65,7 +65,7 @@ else:
     )
     BucketSize = _spans(
         "BucketSize",
-        resources.BUCKET_SIZES,
+        {**resources.BUCKET_SIZES, resources.WEEK.wire: resources.WEEK},
         f"The width of one series bucket. A window takes a size only if it holds at most"
         f" {resources.MAX_POINTS:,} buckets of it (5 and 10 minutes: up to 7 days; 1 hour: up to 90 days).",
     )

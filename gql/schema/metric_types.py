@@ -20,6 +20,7 @@ import strawberry
 
 from gql.schema.scalars import EpochSeconds, FloatList, Long, LongList
 from resolvers import resources
+from resolvers.comparison import DISTINCT_COUNTS
 from resolvers.resources import Metric
 
 DOCS = {
@@ -137,13 +138,29 @@ class AiMetrics:
     pass
 
 
+BUILT_BUCKETS = (
+    " Null in calendar buckets the gateway builds (timeZone, WEEK_1): a distinct count per bucket does"
+    " not add up to a longer one."
+)
+
+
+def _point_metric(name: str) -> Any:  # pragma: no mutate block (import time)
+    return strawberry.field(description=DOCS[name] + (BUILT_BUCKETS if name in DISTINCT_COUNTS else ""))
+
+
+def _column_metric(name: str) -> Any:  # pragma: no mutate block (import time)
+    about = DOCS[name] + " One value per bucket." + (BUILT_BUCKETS if name in DISTINCT_COUNTS else "")
+    return strawberry.field(description=about)
+
+
 @strawberry.type(description="AI gateway metrics of one bucket of time.")
-class AiPoint(AiMetrics):
+@metric_fields(resources.AI_METRICS, Long, float, _point_metric, DISTINCT_COUNTS)
+class AiPoint:
     ts: EpochSeconds = metric("ts")
 
 
 @strawberry.type(description="An AI gateway series in chart form: one list per metric.")
-@chart_form(resources.AI_METRICS)
+@metric_fields(resources.AI_METRICS, LongList, FloatList, _column_metric, DISTINCT_COUNTS)
 class AiColumns:
     ts: LongList = column("ts")
 

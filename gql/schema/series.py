@@ -148,7 +148,9 @@ class BreakdownMeta(SeriesMeta):
 
 
 def _columns(cls: type[Any], columns: payloads.Columns) -> Any:
-    return cls(ts=columns.ts, **columns.values)
+    # A column of unknown values (a distinct count in calendar buckets: resolvers.calendars) is null.
+    values = {name: None if v and v[0] is None else v for name, v in columns.values.items()}
+    return cls(ts=columns.ts, **values)
 
 
 def _type_arguments(cls: type[Any], generic: type[Any], names: tuple[str, ...]) -> None:

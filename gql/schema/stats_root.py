@@ -8,7 +8,8 @@ import strawberry
 
 from gql.schema.domain_types import AiStats, CreditStats, PolicyStats, PrivateChatStats, StorageStats
 from gql.schema.enums import BucketSize, Scope, Window, wire
-from resolvers import requests
+from resolvers import calendars, requests
+from resolvers.calendars import Calendar
 
 OptionalId = strawberry.ID | None
 
@@ -30,7 +31,8 @@ AI_CONFIG = _filter("Only this AI configuration (the upstream's `aiLlmId`).")
     " that apply to it; nothing is fetched until a series or breakdown below is selected."
 )
 class Stats:
-    selection: strawberry.Private[requests.Selection]
+    selection: strawberry.Private[requests.Selection]  # what is asked of the upstream
+    calendar: strawberry.Private[Calendar | None] = None  # calendar buckets built from it
 
     @strawberry.field(description="The scope asked for.")
     def scope(self) -> Scope:
@@ -42,11 +44,18 @@ class Stats:
 
     @strawberry.field(description="The window asked for.")
     def window(self) -> Window:
-        return Window(self.selection.window)
+        return Window(self.selection.window if self.calendar is None else self.calendar.window)
 
     @strawberry.field(description="The bucket size asked for; null means the window's default.")
     def bucketSize(self) -> BucketSize | None:
-        return None if self.selection.bucket_size is None else BucketSize(self.selection.bucket_size)
+        size = self.selection.bucket_size if self.calendar is None else self.calendar.size
+        return None if size is None else BucketSize(size)
+
+    @strawberry.field(
+        description="The time zone of the calendar buckets, if any (UTC for WEEK_1 without one)."
+    )
+    def timeZone(self) -> str | None:
+        return None if self.calendar is None else self.calendar.zone_name
 
     @strawberry.field(description="Storage gateway statistics.")
     def storage(
@@ -54,7 +63,11 @@ class Stats:
         bucketId: Annotated[OptionalId, BUCKET] = None,
         apiKeyId: Annotated[OptionalId, API_KEY] = None,
     ) -> StorageStats:
-        return StorageStats(selection=self.selection, filters={"bucketId": bucketId, "apiKeyId": apiKeyId})
+        return StorageStats(
+            selection=self.selection,
+            calendar=self.calendar,
+            filters={"bucketId": bucketId, "apiKeyId": apiKeyId},
+        )
 
     @strawberry.field(description="AI gateway statistics (private chat excluded).")
     def ai(
@@ -64,7 +77,7 @@ class Stats:
         aiLlmId: Annotated[OptionalId, AI_CONFIG] = None,
     ) -> AiStats:
         filters = {"model": model, "apiKeyId": apiKeyId, "aiLlmId": aiLlmId}
-        return AiStats(selection=self.selection, filters=filters)
+        return AiStats(selection=self.selection, calendar=self.calendar, filters=filters)
 
     @strawberry.field(description="Private-chat statistics.")
     def privateChat(
@@ -75,7 +88,7 @@ class Stats:
         aiLlmId: Annotated[OptionalId, AI_CONFIG] = None,
     ) -> PrivateChatStats:
         filters = {"model": model, "userId": userId, "apiKeyId": apiKeyId, "aiLlmId": aiLlmId}
-        return PrivateChatStats(selection=self.selection, filters=filters)
+        return PrivateChatStats(selection=self.selection, calendar=self.calendar, filters=filters)
 
     @strawberry.field(description="Policy statistics.")
     def policies(
@@ -85,7 +98,7 @@ class Stats:
         userId: Annotated[OptionalId, USER] = None,
     ) -> PolicyStats:
         filters = {"ruleId": ruleId, "apiKeyId": apiKeyId, "userId": userId}
-        return PolicyStats(selection=self.selection, filters=filters)
+        return PolicyStats(selection=self.selection, calendar=self.calendar, filters=filters)
 
     @strawberry.field(description="Credit statistics (needs an organization with the credits system on).")
     def credits(
@@ -93,7 +106,11 @@ class Stats:
         apiKeyId: Annotated[OptionalId, API_KEY] = None,
         aiLlmId: Annotated[OptionalId, AI_CONFIG] = None,
     ) -> CreditStats:
-        return CreditStats(selection=self.selection, filters={"apiKeyId": apiKeyId, "aiLlmId": aiLlmId})
+        return CreditStats(
+            selection=self.selection,
+            calendar=self.calendar,
+            filters={"apiKeyId": apiKeyId, "aiLlmId": aiLlmId},
+        )
 
 
 def resolve_stats(
@@ -110,8 +127,25 @@ def resolve_stats(
         BucketSize | None,
         strawberry.argument(description="Bucket width of every series; the window's default if left out."),
     ] = None,
+    timeZone: Annotated[
+        str | None,
+        strawberry.argument(
+            description="An IANA time zone (`Asia/Tokyo`, `America/Los_Angeles`): DAY_1 and WEEK_1 buckets"
+            " become calendar days and weeks there, built by the gateway from the finest buckets every"
+            " local midnight falls on (an hour for most zones, 10 or 5 minutes for India, Adelaide or"
+            " Nepal), 23 or 25 hours long where the clocks change. The window is today and the days"
+            " before it, in that zone; one upstream call. Applies to time series; breakdowns and"
+            " comparisons are refused under it (reason TIME_ZONE_SERIES_ONLY). Windows no bucket size"
+            " reaches are refused with those that work (TIME_ZONE_UNAVAILABLE); an unknown zone is"
+            " UNKNOWN_TIME_ZONE."
+        ),
+    ] = None,
 ) -> Stats:
-    return Stats(selection=make_selection(scope, id, window, bucketSize))
+    calendar = calendars.of(wire(window), None if bucketSize is None else wire(bucketSize), timeZone)
+    if calendar is None:
+        return Stats(selection=make_selection(scope, id, window, bucketSize))
+    upstream = make_selection(scope, id, Window(calendar.source_window), BucketSize(calendar.grain))
+    return Stats(selection=upstream, calendar=calendar)
 
 
 def make_selection(

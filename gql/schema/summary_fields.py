@@ -12,6 +12,7 @@ import strawberry
 
 from gql.schema.enums import wire
 from gql.schema.series import LatencySummary, Summary
+from resolvers.errors import BadInput
 from resolvers.statistics import summarize, summary_of
 
 _METRIC = "The metric to summarise; the gateway computes it from the series it already holds."
@@ -21,7 +22,13 @@ def series_summary_of(series: Any, metric: Enum | None) -> Summary:
     """The upstream's own summary, or with ``metric`` the gateway's summary of any metric."""
     if metric is None:
         return Summary.of(summary_of(series.payload))
-    return Summary.of(summarize(series.payload.columns.values[wire(metric)]))
+    column = series.payload.columns.values[wire(metric)]
+    if column and column[0] is None:  # a distinct count in calendar buckets (resolvers.calendars)
+        raise BadInput(
+            f"{wire(metric)} is unknown in calendar buckets built from finer ones (a distinct count does not"
+            " add up); summarise it from a stats field without timeZone or WEEK_1."
+        )
+    return Summary.of(summarize(column))
 
 
 def entity_summary_of(entity: Any, metric: Enum) -> Summary:
