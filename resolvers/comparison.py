@@ -19,6 +19,7 @@ requests, as the upstream weighs it within a bucket.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ def offset_seconds(window: str, to: str) -> int:
     return resources.WINDOWS[window].seconds if offset is None else offset
 
 
+@functools.cache
 def source_window(window: str, bucket_size: str, to: str) -> str | None:
     """The shortest window that holds ``window`` and the period ``to`` before it, in buckets of
     ``bucket_size``; None where none does."""
@@ -193,17 +195,17 @@ def compare_entities(
 
 
 def period_totals(series: SeriesPayload) -> dict[str, Number | None]:
-    """Each metric over the period: a sum; a weighted mean for a mean; None for a distinct count."""
-    values = series.columns.values
-    totals: dict[str, Number | None] = {}
-    for name, column in values.items():
-        if name in DISTINCT_COUNTS:
-            totals[name] = None
-        elif name in WEIGHTED:
-            totals[name] = weighted_mean(column, values[WEIGHTED[name]])
-        else:
-            totals[name] = sum(column)
-    return totals
+    """Each metric over the period (``period_total``)."""
+    return {name: period_total(series, name) for name in series.columns.names[1:]}
+
+
+def period_total(series: SeriesPayload, name: str) -> Number | None:
+    """A metric over the period: a sum; a weighted mean for a mean; None for a distinct count."""
+    if name in DISTINCT_COUNTS:
+        return None
+    if name in WEIGHTED:
+        return weighted_mean(series.columns.column(name), series.columns.column(WEIGHTED[name]))
+    return sum(series.columns.column(name))
 
 
 def weighted_mean(means: Sequence[Number], weights: Sequence[Number]) -> float | None:

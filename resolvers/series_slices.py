@@ -46,15 +46,14 @@ def checked_tail(source: SeriesPayload, bucket_size: str, buckets: int) -> None:
         raise _misaligned(
             f"it spans {meta.end - meta.start} s, not the {resources.WINDOWS[meta.window].name} asked"
         )
-    ts = source.columns.ts
-    if len(ts) < buckets:
-        raise _misaligned(f"it has {len(ts):,} buckets where {buckets:,} are needed")
-    if buckets and ts[-1] + step != meta.end:
+    if len(source.columns) < buckets:
+        raise _misaligned(f"it has {len(source.columns):,} buckets where {buckets:,} are needed")
+    ts = source.columns.last_ts(buckets)
+    if ts and ts[-1] + step != meta.end:
         raise _misaligned(f"its last bucket starts at {ts[-1]}, not one bucket before its end {meta.end}")
-    first = len(ts) - buckets
-    for index in range(first + 1, len(ts)):
-        if ts[index] - ts[index - 1] != step:
-            raise _misaligned(f"buckets {ts[index - 1]} and {ts[index]} are not {step} s apart")
+    if ts != list(range(meta.end - buckets * step, meta.end, step)):  # one comparison, in C
+        gap = next(i for i in range(1, len(ts)) if ts[i] - ts[i - 1] != step)
+        raise _misaligned(f"buckets {ts[gap - 1]} and {ts[gap]} are not {step} s apart")
 
 
 def _misaligned(why: str) -> MalformedBody:

@@ -59,8 +59,7 @@ async def time_series(
         return await _series(context, domain, selection, filters)
     longest = max(sources, key=lambda s: resources.WINDOWS[s.window].seconds)
     try:
-        await _series(context, domain, longest, filters)
-        return await _series(context, domain, selection, filters)
+        return series_slices.narrowing(domain, selection)(await _series(context, domain, longest, filters))
     except MalformedBody as failure:
         if failure.reason != series_slices.MISALIGNED:
             raise

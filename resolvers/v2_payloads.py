@@ -12,6 +12,7 @@ a field asks (the chart form and the summaries), so neither form pays for the ot
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -39,6 +40,9 @@ def refusal(failure: msgspec.DecodeError) -> MalformedBody:
     return MalformedBody(f"{place}: {problem[:1].lower()}{problem[1:]}")
 
 
+_TS = operator.attrgetter("ts")
+
+
 class Columns:
     """A series as one sequence per field (``ts`` first, then the metrics in contract order), made
     from the decoded points when first read and kept."""
@@ -57,6 +61,11 @@ class Columns:
             columns = dict(zip(self.names, transposed, strict=False))
             self._columns = {name: columns.get(name, ()) for name in self.names}
         return self._columns
+
+    def last_ts(self, count: int) -> list[int]:
+        """``ts`` of the last ``count`` buckets, read from their points: a cut from a long series
+        checks its tail without making columns of the whole (resolvers.series_slices)."""
+        return list(map(_TS, self.points[len(self.points) - count :])) if count else []
 
     def column(self, name: str) -> Sequence[Number]:
         """One field's column (``ts`` or a metric), without building the others' mapping."""

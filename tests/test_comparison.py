@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from gql.server.graphiql import OVERVIEW_QUERY
 from resolvers import dimensions, resources
 from tests.conftest import Api
 from tests.gateway import Gateway
@@ -457,3 +458,26 @@ def test_entities_with_traffic_only_before_come_after_the_page_as_gone(gateway: 
     after = breakdown["comparison"]["entities"][breakdown["total"] :]
     assert after, "the data holds repos with AI traffic the day before and none since"
     assert all(e["change"] == {"current": 0, "direction": "GONE"} for e in after)
+
+
+def test_the_overview_graphiql_opens_on_answers_in_four_calls(gateway: Gateway) -> None:
+    """KPI tiles with comparisons, a top five with Others and days in a time zone: each tile's
+    longer window, shared by its sparkline, Others and the zone's days, and the page of five."""
+    result = gateway.query(OVERVIEW_QUERY)
+    assert not result.errors, result.errors
+    ai = result.data["stats"]["ai"]
+    top = ai["topModels"]
+    assert len(top["entities"]) == 5 and top["others"]["entityCount"] == top["total"] - 5
+    tile = ai["timeSeries"]["comparison"]["change"]
+    assert tile["current"] == sum(ai["timeSeries"]["columns"]["tokensIn"])
+    assert (
+        top["others"]["totals"]["tokensIn"] + sum(e["totals"]["tokensIn"] for e in top["entities"])
+        == tile["current"]
+    )
+    assert len(result.data["daily"]["ai"]["timeSeries"]["columns"]["ts"]) == 7
+    assert sorted(call["path"] for call in result.upstream["calls"]) == [
+        "/v2/stats/ai",
+        "/v2/stats/ai/breakdown/models",
+        "/v2/stats/credits",
+        "/v2/stats/storage",
+    ]

@@ -181,9 +181,9 @@ def _comparison(
         metric: Annotated[metric_enum, strawberry.argument(description="The metric to compare.")],
     ) -> Change:
         payload: comparison.ComparisonPayload = self.payload
-        return _change(
-            comparison.period_totals(payload.current), comparison.period_totals(payload.previous), metric
-        )
+        name = wire(metric)
+        current = {name: comparison.period_total(payload.current, name)}
+        return _change(current, {name: comparison.period_total(payload.previous, name)}, metric)
 
     class Comparison:
         payload: strawberry.Private[comparison.ComparisonPayload]
