@@ -124,6 +124,13 @@ def api(backend_app: Starlette) -> Iterator[Api]:
     client.close()
 
 
+@pytest.fixture(scope=per_module)
+def org_key(facts: sqlite3.Connection, org: Any) -> int:
+    """The demo organization's key in the raw facts."""
+    row = facts.execute("SELECT key FROM entities WHERE kind = 'org' AND id = ?", (org.id,)).fetchone()
+    return int(row[0])
+
+
 @pytest.fixture(scope=shared)
 def org(backend_app: Starlette) -> Any:
     """The first demo organization (what the ``demo`` token reads)."""

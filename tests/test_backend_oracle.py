@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from local_backend.settings import BackendSettings
-from tests.conftest import Api, per_module
+from tests.conftest import Api
 
 FINE, HOUR = 300, 3_600
 LATENCY = "ROUND(COALESCE(CAST(SUM(latency_sum_ms) AS REAL) / NULLIF(SUM(requests), 0), 0.0), 3)"
@@ -84,12 +84,6 @@ DIMENSIONS = [
     ("/v2/stats/policies", "rules", "rule_id"),
     ("/v2/stats/policies", "users", "user_id"),
 ]
-
-
-@pytest.fixture(scope=per_module)
-def org_key(facts: sqlite3.Connection, org: Any) -> int:
-    row = facts.execute("SELECT key FROM entities WHERE kind = 'org' AND id = ?", (org.id,)).fetchone()
-    return int(row[0])
 
 
 def _ids(facts: sqlite3.Connection) -> dict[int, str]:

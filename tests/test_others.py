@@ -1,4 +1,5 @@
-"""A breakdown's Others against the same subtraction done in the test from REST answers.
+"""A breakdown's Others against the same subtraction done in the test from REST answers, and its
+totals against SQL over the raw facts of every entity the page does not hold.
 
 For every dimension, the domain's series (REST) minus the page's entity series (REST, with
 series), bucket by bucket, is Others' columns; their sums minus the page's totals are Others'
@@ -8,6 +9,7 @@ the page and the domain's series, the second shared with a time-series panel of 
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import pytest
@@ -16,6 +18,8 @@ from resolvers import dimensions, resources
 from tests.conftest import Api
 from tests.gateway import Gateway
 from tests.rewriting import RewritingTransport
+from tests.test_backend_oracle import DIMENSIONS as ORACLE_DIMENSIONS
+from tests.test_backend_oracle import FINE, METRICS, POLICY_ENFORCEMENT
 from tests.test_cost import cost_of
 from tests.test_order_by import FIELD, _call, _enum, _field
 
@@ -137,3 +141,36 @@ def test_entity_series_out_of_step_with_the_domain_fail_others_alone(
     assert len(ai["breakdown"]["entities"]) == 2
     assert ai["breakdown"]["others"] is None
     assert result.codes() == {"stats.ai.breakdown.others": "UPSTREAM_ERROR"}
+
+
+@pytest.mark.parametrize(
+    ("path", "by", "column"),
+    ORACLE_DIMENSIONS,
+    ids=[f"{p.split('/')[-1]}-{b}" for p, b, _ in ORACLE_DIMENSIONS],
+)
+def test_others_totals_are_the_raw_facts_of_every_entity_not_on_the_page(
+    gateway: Gateway, facts: sqlite3.Connection, org_key: int, path: str, by: str, column: str
+) -> None:
+    """Summed here with SQL from the raw rows whose entity is not on the page (or that have none)."""
+    dimension = next(
+        d for d in dimensions.DIMENSIONS if resources.domain(d.domain).path == path and d.by == by
+    )
+    table, metrics = METRICS[path]
+    if path.endswith("policies"):
+        metrics = {m: metrics[m] for m in POLICY_ENFORCEMENT}
+    counted = [m for m in metrics if m not in NON_ADDITIVE]
+    query = (
+        f"{{ stats(window: LAST_7D) {{ {FIELD[dimension.domain]} {{ {_call(dimension, f'limit: {LIMIT}')} {{"
+        f" meta {{ start end }} entities {{ entityId }} others {{ totals {{ {' '.join(counted)} }} }} }} }} }} }}"
+    )
+    result = gateway.query(query)
+    assert not result.errors, result.errors
+    page = result.data["stats"][FIELD[dimension.domain]][_field(dimension).split("(")[0]]
+    keys = {entity_id: key for key, entity_id in facts.execute("SELECT key, id FROM entities")}
+    shown = [keys[e["entityId"]] for e in page["entities"]]
+    row = facts.execute(
+        f"SELECT {', '.join(metrics[m] for m in counted)} FROM {table} WHERE grain = ? AND org_id = ?"
+        f" AND ts >= ? AND ts < ? AND ({column} IS NULL OR {column} NOT IN ({', '.join('?' * len(shown))}))",
+        (FINE, org_key, page["meta"]["start"], page["meta"]["end"], *shown),
+    ).fetchone()
+    assert page["others"]["totals"] == {m: value or 0 for m, value in zip(counted, row, strict=True)}

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from resolvers import resources
-from tests.conftest import NOW, per_module
+from tests.conftest import NOW
 from tests.gateway import Gateway
 from tests.test_backend_oracle import METRICS
 
@@ -36,12 +36,6 @@ ZONES = {
     "UTC": list(resources.WINDOWS),
 }
 PATHS = {"/v2/stats/ai": "ai", "/v2/stats/storage": "storage", "/v2/stats/private-chat": "privateChat"}
-
-
-@pytest.fixture(scope=per_module)
-def org_key(facts: sqlite3.Connection, org: Any) -> int:
-    row = facts.execute("SELECT key FROM entities WHERE kind = 'org' AND id = ?", (org.id,)).fetchone()
-    return int(row[0])
 
 
 def local_days(zone: str, days: int, clock: int) -> list[tuple[int, int]]:
