@@ -217,3 +217,25 @@ def test_breakdowns_and_comparisons_are_refused_under_a_zone(gateway: Gateway, f
     )
     assert result.data["utc"]["ai"]["timeSeries"]["columns"]["ts"]
     assert result.upstream["count"] == 1  # the other stats field's series alone
+
+
+def test_a_federated_entity_s_stats_take_weeks_too(gateway: Gateway, api: Any) -> None:
+    repo = api.ok("/v2/stats/ai/breakdown/repos", scope="org", window="30d", limit=1)["entities"][0][
+        "entityId"
+    ]
+    weekly = (
+        f'{{ _entities(representations: [{{__typename: "Repo", id: "{repo}"}}]) {{ ... on Repo {{'
+        " stats(window: LAST_30D, bucketSize: WEEK_1) { bucketSize ai { timeSeries { columns { ts requests } } } } } } }"
+    )
+    daily = (
+        f'{{ stats(scope: REPO, id: "{repo}", window: LAST_30D, bucketSize: DAY_1, timeZone: "UTC") {{'
+        " ai { timeSeries { columns { ts requests } } } } }"
+    )
+    weeks = gateway.query(weekly)
+    days = gateway.query(daily)
+    assert not weeks.errors and not days.errors, (weeks.errors, days.errors)
+    stats = weeks.data["_entities"][0]["stats"]
+    assert stats["bucketSize"] == "WEEK_1"
+    columns = stats["ai"]["timeSeries"]["columns"]
+    assert sum(columns["requests"]) == sum(days.data["stats"]["ai"]["timeSeries"]["columns"]["requests"])
+    assert len(columns["ts"]) in (5, 6)

@@ -14,7 +14,7 @@ import strawberry
 
 from gql.schema.domain_types import AiStats, CreditStats, PolicyStats, PrivateChatStats, StorageStats
 from gql.schema.enums import BucketSize, Scope, Window
-from gql.schema.stats_root import Stats, make_selection
+from gql.schema.stats_root import Stats, scoped
 from resolvers.errors import BadInput
 
 WindowArg = Annotated[Window, strawberry.argument(description="The period that ends now.")]
@@ -32,7 +32,8 @@ def _id(type_name: str, representation: dict[str, Any]) -> strawberry.ID:
 
 
 def _org(window: Window, bucket_size: BucketSize | None, **filters: str) -> dict[str, Any]:
-    return {"selection": make_selection(Scope.ORG, None, window, bucket_size), "filters": filters}
+    selection, calendar = scoped(Scope.ORG, None, window, bucket_size)
+    return {"selection": selection, "filters": filters, "calendar": calendar}
 
 
 @strawberry.federation.type(keys=["id"], description="A workspace, with its usage statistics.")
@@ -45,7 +46,8 @@ class Workspace:
 
     @strawberry.field(description="Statistics of this workspace: the root `stats` with scope and id bound.")
     def stats(self, window: WindowArg, bucketSize: BucketArg = None) -> Stats:
-        return Stats(selection=make_selection(Scope.WORKSPACE, self.id, window, bucketSize))
+        selection, calendar = scoped(Scope.WORKSPACE, self.id, window, bucketSize)
+        return Stats(selection=selection, calendar=calendar)
 
 
 @strawberry.federation.type(keys=["id"], description="A repository, with its usage statistics.")
@@ -58,7 +60,8 @@ class Repo:
 
     @strawberry.field(description="Statistics of this repo: the root `stats` with scope and id bound.")
     def stats(self, window: WindowArg, bucketSize: BucketArg = None) -> Stats:
-        return Stats(selection=make_selection(Scope.REPO, self.id, window, bucketSize))
+        selection, calendar = scoped(Scope.REPO, self.id, window, bucketSize)
+        return Stats(selection=selection, calendar=calendar)
 
 
 @strawberry.federation.type(keys=["id"], description="A storage bucket, with its storage statistics.")

@@ -141,11 +141,19 @@ def resolve_stats(
         ),
     ] = None,
 ) -> Stats:
+    selection, calendar = scoped(scope, id, window, bucketSize, timeZone)
+    return Stats(selection=selection, calendar=calendar)
+
+
+def scoped(
+    scope: Scope, id: str | None, window: Window, bucketSize: BucketSize | None, timeZone: str | None = None
+) -> tuple[requests.Selection, Calendar | None]:
+    """What a ``stats`` field asks of the upstream, at the root or on a federated entity, and the
+    calendar buckets built from it (``resolvers.calendars``) when it asks for a zone or weeks."""
     calendar = calendars.of(wire(window), None if bucketSize is None else wire(bucketSize), timeZone)
     if calendar is None:
-        return Stats(selection=make_selection(scope, id, window, bucketSize))
-    upstream = make_selection(scope, id, Window(calendar.source_window), BucketSize(calendar.grain))
-    return Stats(selection=upstream, calendar=calendar)
+        return make_selection(scope, id, window, bucketSize), None
+    return make_selection(scope, id, Window(calendar.source_window), BucketSize(calendar.grain)), calendar
 
 
 def make_selection(
