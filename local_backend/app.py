@@ -52,8 +52,9 @@ class Backend:
 
     def __init__(self, settings: BackendSettings) -> None:
         self.settings = settings
+        self._advanced = 0  # seconds a pinned clock has been moved on (``advance``)
         self.store = Store(settings.db_path, settings.seed)
-        self.info = self.store.ensure(settings.now())
+        self.info = self.store.ensure(self.now())
         self.directory = Directory(self.store.orgs, self.store.keys)
         self.principals = demo_principals(self.store.orgs)
         self.v2 = V2Stats(self.directory)
@@ -82,9 +83,22 @@ class Backend:
         finally:
             self._idle.put(connection)
 
+    def now(self) -> int:
+        """The backend's clock: the system's, or the pinned instant moved on by ``advance``."""
+        return self.settings.now() + self._advanced
+
+    def advance(self, seconds: int) -> None:
+        """Move a pinned clock on and add the facts of the slots that closed meanwhile: the path a
+        live clock takes every ``TOP_UP_SECONDS``, driven by a test instead of the time of day."""
+        if self.settings.pinned_now is None:
+            raise ValueError("only a pinned clock is moved on by hand; a live one follows the time of day")
+        with self._write_lock:
+            self._advanced += seconds
+        self.top_up()
+
     def top_up(self) -> None:
         with self._write_lock:
-            self.info = self.store.ensure(self.settings.now())
+            self.info = self.store.ensure(self.now())
 
 
 Handler = Callable[[Backend, sqlite3.Connection, Principal, Query, Request, int], object]
@@ -95,9 +109,7 @@ def _endpoint(backend: Backend, handler: Handler) -> Callable[[Request], Respons
         try:
             principal = authenticate(request.headers.get("authorization"), backend.principals)
             with backend.db() as db:
-                body = handler(
-                    backend, db, principal, Query(request.query_params), request, backend.settings.now()
-                )
+                body = handler(backend, db, principal, Query(request.query_params), request, backend.now())
         except ApiError as error:
             return _error_response(error)
         return json_response(body)

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from resolvers.client import CallLog, Deadline, UpstreamClient
 from resolvers.entity_batch import EntitySeriesLoader
 from resolvers.errors import MissingCredentials
-from resolvers.loaders import UpstreamLoader
-from resolvers.response_cache import ResponseCache
+from resolvers.loaders import CallCache, UpstreamLoader
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +39,7 @@ class RequestContext:
         request: object | None = None,
         max_calls: int | None = None,
         deadline_seconds: float | None = None,
-        cache: ResponseCache | None = None,
+        cache: CallCache | None = None,
     ) -> RequestContext:
         """``entity_batching``: "auto" by the rule in resolvers.entity_batch, "never" or "always";
         ``max_calls`` and ``deadline_seconds`` bound the request's upstream calls in number and time;

@@ -22,16 +22,30 @@ import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from strawberry.dataloader import DataLoader
 
 from resolvers.client import CacheLookup, CallLog, Deadline, UpstreamClient
 from resolvers.errors import CallBudgetExceeded
 from resolvers.requests import RestRequest
-from resolvers.response_cache import MISS, Fetched, ResponseCache, freshness
+from resolvers.response_cache import MISS, Fetched, freshness
 
 Parser = Callable[[bytes], Any]
+
+
+class CallCache(Protocol):
+    """What answers a call before the upstream does: the response cache, or a live refresh's
+    sharing (``gql.live.sharing``). ``fetch`` gives the parsed answer, where it came from and the
+    seconds it stays fresh."""
+
+    default_seconds: float
+
+    async def fetch(
+        self, authorization: str, target: str, call: Callable[[], Awaitable[Fetched]], parse: Parser
+    ) -> tuple[Any, str, float]: ...
+
+
 Narrow = Callable[[Any], Any]  # a stand-in's payload, made into this request's
 BatchFunction = Callable[[list[Any]], Awaitable[Sequence[Any]]]
 
@@ -95,7 +109,7 @@ class UpstreamLoader:
         log: CallLog,
         max_calls: int | None = None,
         deadline: Deadline | None = None,
-        cache: ResponseCache | None = None,
+        cache: CallCache | None = None,
     ) -> None:
         self.client = client
         self.cache = cache

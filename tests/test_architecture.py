@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("gql", "resolvers", "local_backend")
 # The rooms in the order data flows: each may import itself and those after it, never one before.
-ROOMS = ("gql.server", "gql.pipeline", "gql.schema", "resolvers")
+ROOMS = ("gql.server", "gql.live", "gql.pipeline", "gql.schema", "resolvers")
 COMPOSITION_ROOT = {"gql/server/app.py", "gql/server/cli.py"}
 
 

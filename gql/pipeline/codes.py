@@ -132,6 +132,13 @@ CODES: tuple[Code, ...] = (
         "",
     ),
     Code(
+        "SUBSCRIPTION_LIMIT",
+        "429, or an `error` message on a WebSocket",
+        "the connection, the credentials or the worker already hold their most live subscriptions"
+        " (`FLASHBACK_LIVE_PER_CONNECTION`, `_PER_CALLER`, `_PER_WORKER`)",
+        "",
+    ),
+    Code(
         "UNAUTHENTICATED",
         "200 on a field",
         "the upstream refused the token (401), or no token at all",

@@ -92,7 +92,8 @@ class CostWalk:
         self._visits = 0
 
     def run(self, operation: OperationDefinitionNode) -> Estimate:
-        query_type = self.schema.query_type
+        """The estimate of one run of ``operation``: for a subscription, of one refresh."""
+        query_type = self.schema.get_root_type(operation.operation)
         assert query_type is not None
         fragments = {
             d.name.value: d for d in self.document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -141,7 +142,7 @@ class CostWalk:
         scope: _Scope,
     ) -> _Scope | None:
         parent, name = parent_type.name, group[0].node.name.value
-        if parent == "Query" and name == "stats":
+        if parent in ("Query", "LiveStats") and name == "stats":
             return self._stats(
                 scope, "org" if args.get("scope") is None else _wire(args["scope"]), args.get("id"), args
             )

@@ -25,6 +25,7 @@ from gql.pipeline.errors import GatewayErrors, log_errors
 from gql.pipeline.execution import Engine
 from gql.pipeline.row_form import RowFormExecutor
 from gql.schema.federated import ENTITY_TYPES
+from gql.schema.live import Subscription
 from gql.schema.root import Query
 from gql.schema.scalars import SCALARS
 from resolvers.errors import BadInput
@@ -76,6 +77,7 @@ def create_schema(
         extensions.append(resolver_spans)
     built = GatewaySchema(
         query=Query,
+        subscription=Subscription,
         types=ENTITY_TYPES,
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=extensions,

@@ -29,6 +29,7 @@ from graphql import GraphQLError, execute
 from graphql.pyutils import is_awaitable
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from gql.pipeline import plan_runs
 from gql.pipeline.documents import PreparedDocument, PreparedDocumentExtension
@@ -36,6 +37,7 @@ from gql.pipeline.errors import GatewayErrors, log_errors, public_error, result_
 from gql.pipeline.plans import Plan
 
 OWN_EXTENSIONS = frozenset({PreparedDocumentExtension, GatewayErrors})
+OPERATION_TYPES = frozenset(OperationType)  # a subscription's event runs as a query would
 Engine = Literal["plans", "executor", "strawberry"]
 
 
@@ -54,15 +56,19 @@ async def execute_prepared(
     context: object,
     plan: Plan | None = None,
     engine: Engine = "plans",
+    root_value: object = None,
 ) -> ExecutionResult:
     """The result of running ``prepared``'s operation, its errors in their public form; by its
-    ``plan`` (``gql.pipeline.plans``) when it has one and nothing wraps the resolvers."""
+    ``plan`` (``gql.pipeline.plans``) when it has one and nothing wraps the resolvers. A
+    subscription's operation runs once per event, ``root_value`` (``gql.live``)."""
     if engine == "strawberry" or not runs_directly(schema):
         result: ExecutionResult = await schema.execute(
             prepared.text,
             variable_values=dict(variables or {}),
             context_value=context,
             operation_name=operation_name,
+            root_value=root_value,
+            allowed_operation_types=OPERATION_TYPES,
         )
         return result
     core: Any
@@ -76,6 +82,7 @@ async def execute_prepared(
                 variable_values=dict(variables or {}),
                 operation_name=operation_name,
                 context_value=context,
+                root_value=root_value,
                 executor_class=schema.execution_context_class,
                 is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
             )

@@ -58,6 +58,8 @@ def lean_resolver(definition: object, args: dict[str, Any], config: Any) -> Call
     """The resolve function of a field, or None when Strawberry's own must stay."""
     if not isinstance(definition, StrawberryField) or definition.base_resolver is None:
         return None
+    if definition.is_subscription:  # its resolver is the event stream; the field resolves to the event
+        return None
     resolver = definition.base_resolver
     if definition.extensions or definition.permission_classes or not callable(resolver.wrapped_func):
         return None

@@ -17,8 +17,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
+from gql.live.service import ContextMaker, LiveLimits, LiveService
+from gql.live.sharing import RefreshCalls, RefreshShare
+from gql.live.websocket import Connection
 from gql.pipeline.budget import Budget
 from gql.pipeline.documents import DocumentCache, PreparedDocument
 from gql.pipeline.engine import engine_schema
@@ -40,6 +44,7 @@ from resolvers.breaker import CircuitBreaker
 from resolvers.cache_stores import CacheStore, MemoryStore, RedisStore
 from resolvers.client import UpstreamClient
 from resolvers.context import RequestContext
+from resolvers.response_cache import DEFAULT_SECONDS as CACHE_SECONDS
 from resolvers.response_cache import ResponseCache
 from resolvers.upstream_http import AiohttpUpstream, HttpxUpstream, UpstreamHttp
 
@@ -84,6 +89,26 @@ def _context_factory(
         )
         built.prepared = prepared
         return CallerContext(built, credential)
+
+    return context
+
+
+def _live_context(settings: GatewaySettings, client: UpstreamClient) -> ContextMaker:
+    """A live refresh's request context: an HTTP request's loaders and bounds, with the refresh's
+    sharing (``gql.live.sharing``) in front of the upstream."""
+
+    def context(credential: str | None, share: RefreshCalls) -> RequestContext:
+        return RequestContext.create(
+            client,
+            credential,
+            settings.concurrency,
+            False,
+            settings.entity_batching,
+            None,
+            settings.max_upstream_calls,
+            settings.request_deadline,
+            share,
+        )
 
     return context
 
@@ -147,39 +172,59 @@ def create_app(
     schema = schema or engine_schema(settings.engine, settings.federation_tracing, tracing.extension())
     graphiql = GraphiQL(settings.graphiql_folder)
     budget = Budget(settings.max_upstream_calls, settings.max_values, settings.entity_batching)
+    client = UpstreamClient(upstream, settings.timeout_seconds, breaker, settings.secrets())
+    documents = DocumentCache(
+        schema._schema,
+        settings.document_cache_size,
+        settings.limits(),
+        settings.document_cache_bytes,
+        metrics.record_document_lookup,
+    )
+    operations = OperationCache(
+        schema._schema,
+        settings.limits(),
+        budget.max_calls,
+        settings.document_cache_size,
+        settings.document_cache_bytes,
+        plans=settings.engine == "plans" and runs_directly(schema),
+    )
+    live = LiveService(
+        schema,
+        settings.engine,
+        documents,
+        operations,
+        budget,
+        _live_context(settings, client),
+        RefreshShare(cache, CACHE_SECONDS),
+        LiveLimits(
+            settings.live_min_refresh,
+            settings.live_per_connection,
+            settings.live_per_caller,
+            settings.live_per_worker,
+            settings.live_init_timeout,
+        ),
+    )
     endpoint = GraphQLEndpoint(
         EndpointParts(
             schema=schema,
             engine=settings.engine,
-            documents=DocumentCache(
-                schema._schema,
-                settings.document_cache_size,
-                settings.limits(),
-                settings.document_cache_bytes,
-                metrics.record_document_lookup,
-            ),
-            operations=OperationCache(
-                schema._schema,
-                settings.limits(),
-                budget.max_calls,
-                settings.document_cache_size,
-                settings.document_cache_bytes,
-                plans=settings.engine == "plans" and runs_directly(schema),
-            ),
+            documents=documents,
+            operations=operations,
             persisted=_persisted_queries(settings),
-            context=_context_factory(
-                settings,
-                UpstreamClient(upstream, settings.timeout_seconds, breaker, settings.secrets()),
-                cache,
-            ),
+            context=_context_factory(settings, client, cache),
             graphiql=graphiql.html,
             wants_report=lambda request: _report_requested(settings, request),
             budget=budget,
             breaker=breaker,
             tracing=tracing,
             answers=None if cache is None else AnswerCache(cache),
+            live=live,
+            credentials=settings.authorization,
         )
     )
+
+    async def live_socket(socket: WebSocket) -> None:
+        await Connection(socket, live, settings.authorization).serve()
 
     async def metrics_endpoint(request: Request) -> Response:
         metrics.record_breaker(breaker.state)
@@ -210,11 +255,13 @@ def create_app(
             # as by default, the survivors of each pass were scanned again and again: 20% of the
             # reference dashboard's CPU. Every 50,000, most are gone before a pass sees them.
             gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 100)
+            stack.push_async_callback(live.close)
             yield
 
     app = Starlette(
         routes=[
             Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+            WebSocketRoute("/graphql", live_socket),
             Route("/graphiql/{name}", graphiql.asset, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/favicon.ico", favicon, methods=["GET"]),
@@ -231,6 +278,7 @@ def create_app(
         ],
     )
     app.state.settings = settings
+    app.state.live = live
     return app
 
 

@@ -25,6 +25,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import ExecutionResult
 
+from gql.live.service import LiveService
+from gql.live.sse import stream, wants_stream
 from gql.pipeline.budget import Budget, count_values, refuse_actual
 from gql.pipeline.documents import DocumentCache, PreparedDocument, operation_of
 from gql.pipeline.execution import Engine, execute_prepared
@@ -64,6 +66,10 @@ class CallerContext:
 ContextFactory = Callable[[Request, PreparedDocument, bool], CallerContext]  # bool: report upstream calls
 
 
+def _as_sent(authorization: str | None) -> str | None:
+    return authorization
+
+
 @dataclass(frozen=True, slots=True)
 class EndpointParts:
     """What the endpoint works with, built once by the composition root (``gql.server.app``)."""
@@ -80,6 +86,8 @@ class EndpointParts:
     breaker: CircuitBreaker
     tracing: Tracing
     answers: AnswerCache | None = None
+    live: LiveService | None = None  # subscriptions over SSE (gql.live.sse)
+    credentials: Callable[[str | None], str | None] = _as_sent  # the caller's, else the gateway's own
 
 
 @dataclass(slots=True)
@@ -157,7 +165,10 @@ class GraphQLEndpoint:
                 JSON,
                 {"Allow": "GET, POST"},
             )
-        media_type = negotiate(request.headers.get("accept"))
+        accept = request.headers.get("accept")
+        media_type = negotiate(accept)
+        if media_type is None and self.parts.live is not None and wants_stream(accept):
+            media_type = GRAPHQL_RESPONSE  # a subscription over SSE: a refusal before it has its status
         if request.method == "GET" and "query" not in request.query_params and _wants_html(request):
             outcome.page = True
             return self.parts.graphiql()
@@ -189,7 +200,10 @@ class GraphQLEndpoint:
         return respond(body, status, media_type)
 
     async def _run(self, request: Request, media_type: str, outcome: Outcome) -> Response:
-        admitted = self._admit(request, *await self._prepare(request, outcome))
+        prepared = await self._prepare(request, outcome)
+        if isinstance(prepared, Response):
+            return prepared
+        admitted = self._admit(request, *prepared)
         if admitted.kept_as is not None:
             assert self.parts.answers is not None
             kept = await self.parts.answers.recall(*admitted.kept_as)
@@ -202,8 +216,9 @@ class GraphQLEndpoint:
 
     async def _prepare(
         self, request: Request, outcome: Outcome
-    ) -> tuple[GraphQLRequest, PreparedDocument, CompiledOperation]:
-        """The request read, its document parsed and validated, its operation compiled."""
+    ) -> tuple[GraphQLRequest, PreparedDocument, CompiledOperation] | Response:
+        """The request read, its document parsed and validated, its operation compiled; for a
+        subscription asked over Server-Sent Events, its stream (``gql.live.sse``)."""
         parts = self.parts
         graphql_request = await read_request(request, parts.documents.limits.max_body_bytes)
         resolved = parts.persisted.resolve(graphql_request.query, graphql_request.extensions)
@@ -212,6 +227,20 @@ class GraphQLEndpoint:
         operation = operation_of(prepared, graphql_request.operation_name)
         outcome.operation = operation.name.value if operation.name else None
         name_operation(outcome.span, operation.operation.value, outcome.operation, prepared.key)
+        if operation.operation.value == "subscription":
+            live = parts.live
+            if live is not None and wants_stream(request.headers.get("accept")):
+                outcome.page = True  # a stream: the live room logs and counts it, not as a request
+                credential = parts.credentials(request.headers.get("authorization"))
+                return stream(
+                    live, resolved.text, graphql_request.variables, graphql_request.operation_name, credential
+                )
+            raise RequestFailure.request(
+                "BAD_REQUEST",
+                "A subscription needs a stream: a WebSocket (graphql-transport-ws) or Server-Sent Events"
+                " (Accept: text/event-stream) at /graphql.",
+                400,
+            )
         if request.method == "GET" and operation.operation.value != "query":
             raise RequestFailure.request(
                 "METHOD_NOT_ALLOWED", "Only queries may be sent with GET; POST it.", 405

@@ -225,6 +225,42 @@ class GatewaySettings(BaseModel):
         le=600,
     )
 
+    live_min_refresh: int = _env(
+        "FLASHBACK_LIVE_MIN_REFRESH",
+        "Fewest seconds between two refreshes of a live subscription; a smaller refreshSeconds is raised to it.",
+        default=10,
+        ge=1,
+        le=86_400,
+    )
+    live_per_connection: int = _env(
+        "FLASHBACK_LIVE_PER_CONNECTION",
+        "Most live subscriptions on one connection.",
+        default=50,
+        ge=1,
+        le=10_000,
+    )
+    live_per_caller: int = _env(
+        "FLASHBACK_LIVE_PER_CALLER",
+        "Most live subscriptions of one set of credentials in one worker.",
+        default=500,
+        ge=1,
+        le=1_000_000,
+    )
+    live_per_worker: int = _env(
+        "FLASHBACK_LIVE_PER_WORKER",
+        "Most live subscriptions in one worker.",
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+    )
+    live_init_timeout: float = _env(
+        "FLASHBACK_LIVE_INIT_TIMEOUT",
+        "Seconds a WebSocket may take to send connection_init before it is closed (4408).",
+        default=3.0,
+        gt=0,
+        le=600,
+    )
+
     response_cache: bool = _env(
         "FLASHBACK_RESPONSE_CACHE",
         "Share upstream answers across requests for a few seconds (docs/gateway.md, the response cache).",

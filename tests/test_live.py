@@ -1,0 +1,320 @@
+"""Live subscriptions over a real socket: the protocol, the answers, the sharing, the bounds.
+
+The gateway is served by uvicorn on loopback over a backend of its own, pinned, whose clock the
+tests move on (``Backend.advance``): a 5-minute slot closes, its facts appear, and a subscriber of a
+5-minute series gets the new answer; nothing else changes, and nothing else is pushed. Clients are
+the ``websockets`` library (graphql-transport-ws spoken here, as the ``graphql-ws`` client speaks it)
+and httpx streaming Server-Sent Events. ``tests/clients`` drives the real JavaScript clients.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from gql.server.app import create_app
+from gql.server.settings import GatewaySettings
+from local_backend.app import create_backend_app
+from local_backend.settings import BackendSettings
+from tests.conftest import NOW, per_module
+from tests.servers import serve
+
+SERIES = "stats(window: LAST_24H, bucketSize: MIN_5) { ai { timeSeries { summary { total } columns { ts requests } } } }"
+LIVE = f"subscription {{ live(refreshSeconds: 1) {{ revision asOf {SERIES} }} }}"
+QUERY = f"{{ {SERIES} }}"
+PROTOCOL = "graphql-transport-ws"
+
+
+@pytest.fixture(scope=per_module)
+def backend(tmp_path_factory: pytest.TempPathFactory, settings: BackendSettings) -> Starlette:
+    """A backend of this module's own: its clock is moved on by the tests."""
+    folder = tmp_path_factory.mktemp("live")
+    return create_backend_app(BackendSettings(folder / "backend.sqlite3", settings.seed, NOW))
+
+
+@pytest.fixture(scope=per_module)
+def gateway(backend: Starlette) -> Iterator[tuple[str, Starlette]]:
+    """The gateway on a real port: refreshes every second at the fastest, a short init timeout."""
+    settings = GatewaySettings(
+        response_cache=False,
+        live_min_refresh=1,
+        live_init_timeout=0.5,
+        live_per_connection=3,
+        max_upstream_calls=8,
+    )
+    app = create_app(settings, transport=httpx.ASGITransport(app=backend))
+    with serve(app) as url:
+        yield url, app
+
+
+def _ws(url: str, protocol: str = PROTOCOL) -> ClientConnection:
+    address = url.replace("http", "ws") + "/graphql"
+    return connect(address, subprotocols=[Subprotocol(protocol)], open_timeout=5, legacy=True)
+
+
+def _send(socket: ClientConnection, kind: str, ident: str | None = None, payload: Any = None) -> None:
+    message: dict[str, Any] = {"type": kind}
+    if ident is not None:
+        message["id"] = ident
+    if payload is not None:
+        message["payload"] = payload
+    socket.send(json.dumps(message))
+
+
+def _receive(socket: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(socket.recv(timeout=timeout))
+    return message
+
+
+def _open(url: str, token: str = "demo") -> ClientConnection:
+    socket = _ws(url)
+    _send(socket, "connection_init", payload={"Authorization": f"Bearer {token}"})
+    assert _receive(socket) == {"type": "connection_ack"}
+    return socket
+
+
+def _query(url: str, token: str = "demo") -> Any:
+    return httpx.post(
+        f"{url}/graphql", json={"query": QUERY}, headers={"Authorization": f"Bearer {token}"}
+    ).json()
+
+
+def _closed_with(socket: ClientConnection) -> int | None:
+    try:
+        while True:
+            socket.recv(timeout=5)
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd is not None else None
+
+
+def test_the_first_answer_is_the_query_s_and_a_closed_slot_pushes_the_next(
+    gateway: tuple[str, Starlette], backend: Starlette
+) -> None:
+    url, _ = gateway
+    with _open(url) as socket:
+        _send(socket, "subscribe", "1", {"query": LIVE})
+        first = _receive(socket)
+        assert first["type"] == "next" and first["id"] == "1"
+        live = first["payload"]["data"]["live"]
+        assert live["revision"] == 1
+        assert {"stats": live["stats"]} == _query(url)["data"]
+        # Nothing changes upstream: nothing is pushed, refresh after refresh.
+        with pytest.raises(TimeoutError):
+            socket.recv(timeout=2.5)
+        backend.state.backend.advance(300)  # the slot in progress closes; its facts appear
+        second = _receive(socket)["payload"]["data"]["live"]
+        assert second["revision"] == 2 and second["asOf"] >= live["asOf"]
+        assert {"stats": second["stats"]} == _query(url)["data"]
+        assert second["stats"] != live["stats"]
+        _send(socket, "complete", "1")
+
+
+def test_subscribers_of_one_document_are_one_cohort_and_cohorts_share_upstream_calls(
+    gateway: tuple[str, Starlette],
+) -> None:
+    url, app = gateway
+    live = app.state.live
+    other = f"subscription {{ live(refreshSeconds: 1) {{ revision {SERIES.replace('columns { ts requests }', '')} }} }}"
+    sockets = [_open(url) for _ in range(3)]
+    try:
+        for number, socket in enumerate(sockets):
+            _send(socket, "subscribe", "a", {"query": LIVE})
+            _send(socket, "subscribe", "b", {"query": other})
+            got = {_receive(socket)["id"], _receive(socket)["id"]}
+            assert got == {"a", "b"}, number
+        assert len(live.cohorts) == 2 and live.counters.subscriptions == 6
+        polls, calls = live.counters.polls, live.share.calls
+        time.sleep(3.2)
+        rounds = (live.counters.polls - polls) / 2
+        assert rounds >= 2
+        # Two cohorts, one REST resource: one upstream call per refresh, not two.
+        assert live.share.calls - calls == pytest.approx(rounds, abs=1)
+    finally:
+        for socket in sockets:
+            socket.close()
+    deadline = time.monotonic() + 5
+    while live.cohorts and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert live.cohorts == {} and live.counters.subscriptions == 0  # the pollers stopped with them
+
+
+def test_credentials_the_upstream_refuses_close_the_connection_with_4403(
+    gateway: tuple[str, Starlette],
+) -> None:
+    url, _ = gateway
+    socket = _open(url, token="wrong")
+    _send(socket, "subscribe", "1", {"query": LIVE})
+    first = _receive(socket)
+    assert first["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert _closed_with(socket) == 4403
+
+
+def test_the_upgrade_request_s_authorization_is_used_without_one_in_connection_init(
+    gateway: tuple[str, Starlette],
+) -> None:
+    url, _ = gateway
+    ws_url = url.replace("http", "ws") + "/graphql"
+    with connect(
+        ws_url,
+        subprotocols=[Subprotocol(PROTOCOL)],
+        additional_headers={"Authorization": "Bearer demo-other-org"},
+    ) as socket:
+        _send(socket, "connection_init")
+        assert _receive(socket)["type"] == "connection_ack"
+        _send(socket, "subscribe", "1", {"query": LIVE})
+        answer = _receive(socket)["payload"]["data"]["live"]
+        assert {"stats": answer["stats"]} == _query(url, "demo-other-org")["data"] != _query(url)["data"]
+
+
+def test_refusals_come_back_as_error_messages_and_the_connection_stays(
+    gateway: tuple[str, Starlette],
+) -> None:
+    url, _ = gateway
+    with _open(url) as socket:
+        _send(
+            socket,
+            "subscribe",
+            "bad",
+            {"query": "subscription { live { stats(window: LAST_2H) { window } } }"},
+        )
+        error = _receive(socket)
+        assert (error["type"], error["id"]) == ("error", "bad")
+        assert error["payload"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        _send(socket, "subscribe", "query", {"query": QUERY})
+        assert _receive(socket)["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
+        expensive = (
+            "subscription { live { "
+            + " ".join(
+                f"w{i}: stats(window: LAST_24H, bucketSize: {size}) {{ ai {{ timeSeries {{ summary {{ total }} }} }} }}"
+                for i, size in enumerate(["MIN_5", "MIN_10", "HOUR_1", "HOUR_6", "HOUR_12", "DAY_1"])
+            )
+            + " credits { timeSeries { summary { total } } } } }"
+        )
+        _send(
+            socket,
+            "subscribe",
+            "costly",
+            {"query": expensive.replace(" credits { timeSeries { summary { total } } }", "")},
+        )
+        assert _receive(socket)["type"] in ("next", "error")
+        for ident in ("1", "2", "3", "4"):
+            _send(socket, "subscribe", ident, {"query": LIVE})
+        kinds = {}
+        for _ in range(4):
+            message = _receive(socket)
+            kinds[message["id"]] = message
+        limited = [m for m in kinds.values() if m["type"] == "error"]
+        assert limited and limited[0]["payload"][0]["extensions"]["code"] == "SUBSCRIPTION_LIMIT"
+        _send(socket, "ping", payload={"n": 1})
+        while (message := _receive(socket))["type"] != "pong":
+            pass
+        assert message == {"type": "pong", "payload": {"n": 1}}
+
+
+def test_a_subscription_past_the_cost_budget_is_refused_at_subscribe_time(
+    gateway: tuple[str, Starlette],
+) -> None:
+    url, _ = gateway
+    # Ten series of different windows and domains: ten calls a refresh, past the budget of 8.
+    fields = [
+        f"{domain}_{window}: stats(window: {window}) {{ {domain} {{ timeSeries {{ summary {{ total }} }} }} }}"
+        for domain in ("ai", "storage", "privateChat", "policies", "credits")
+        for window in ("LAST_24H", "LAST_7D")  # at 10 minutes and an hour: neither holds the other
+    ]
+    document = f"subscription {{ live {{ {' '.join(fields)} }} }}"
+    with _open(url) as socket:
+        _send(socket, "subscribe", "1", {"query": document})
+        error = _receive(socket)
+        assert error["type"] == "error"
+        assert error["payload"][0]["extensions"]["code"] == "COST_ESTIMATED_TOO_EXPENSIVE"
+
+
+def _nothing(socket: ClientConnection) -> None:
+    """Say nothing: connection_init never comes."""
+
+
+def _init_twice(socket: ClientConnection) -> None:
+    _send(socket, "connection_init")
+    _receive(socket)
+    _send(socket, "connection_init")
+
+
+def _subscribe_first(socket: ClientConnection) -> None:
+    _send(socket, "subscribe", "1", {"query": LIVE})
+
+
+def _same_id_twice(socket: ClientConnection) -> None:
+    _send(socket, "connection_init")
+    _receive(socket)
+    _send(socket, "subscribe", "1", {"query": LIVE})
+    _send(socket, "subscribe", "1", {"query": LIVE})
+
+
+def _no_id(socket: ClientConnection) -> None:
+    socket.send('{"type": "subscribe"}')
+
+
+def _not_json(socket: ClientConnection) -> None:
+    socket.send("{")
+
+
+CLOSES = {
+    "no connection_init in time": (_nothing, 4408),
+    "a second connection_init": (_init_twice, 4429),
+    "subscribe before connection_init": (_subscribe_first, 4401),
+    "an id already in use": (_same_id_twice, 4409),
+    "a message outside the protocol": (_no_id, 4400),
+    "not JSON": (_not_json, 4400),
+}
+
+
+@pytest.mark.parametrize("case", list(CLOSES), ids=list(CLOSES))
+def test_the_protocol_closes_with_its_codes(gateway: tuple[str, Starlette], case: str) -> None:
+    url, _ = gateway
+    act, code = CLOSES[case]
+    socket = _ws(url)
+    act(socket)
+    assert _closed_with(socket) == code
+
+
+def test_a_client_that_does_not_speak_the_protocol_is_closed_with_4406(
+    gateway: tuple[str, Starlette],
+) -> None:
+    url, _ = gateway
+    assert _closed_with(_ws(url, "graphql-ws")) == 4406
+
+
+def test_server_sent_events_carry_the_same_answers(
+    gateway: tuple[str, Starlette], backend: Starlette
+) -> None:
+    url, _ = gateway
+    headers = {"Accept": "text/event-stream", "Authorization": "Bearer demo"}
+    with httpx.stream(
+        "POST", f"{url}/graphql", json={"query": LIVE}, headers=headers, timeout=10
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = response.iter_lines()
+        assert next(lines) == "event: next"
+        first = json.loads(next(lines).removeprefix("data: "))
+        assert {"stats": first["data"]["live"]["stats"]} == _query(url)["data"]
+    refused = httpx.post(f"{url}/graphql", json={"query": "subscription { live { nope } }"}, headers=headers)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_a_subscription_over_plain_http_is_told_where_to_go(gateway: tuple[str, Starlette]) -> None:
+    url, _ = gateway
+    answer = httpx.post(f"{url}/graphql", json={"query": LIVE}, headers={"Authorization": "Bearer demo"})
+    assert answer.status_code == 400
+    error = answer.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST" and "text/event-stream" in error["message"]
