@@ -10,12 +10,15 @@ and httpx streaming Server-Sent Events. ``tests/clients`` drives the real JavaSc
 from __future__ import annotations
 
 import json
+import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from starlette.applications import Starlette
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
@@ -25,6 +28,7 @@ from gql.server.app import create_app
 from gql.server.settings import GatewaySettings
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
+from tests import node
 from tests.conftest import NOW, per_module
 from tests.servers import serve
 
@@ -318,3 +322,65 @@ def test_a_subscription_over_plain_http_is_told_where_to_go(gateway: tuple[str, 
     assert answer.status_code == 400
     error = answer.json()["errors"][0]
     assert error["extensions"]["code"] == "BAD_REQUEST" and "text/event-stream" in error["message"]
+
+
+def test_a_stopping_worker_closes_its_subscriptions_with_1012(backend: Starlette) -> None:
+    """uvicorn's shutdown on SIGTERM: clients reconnect (to another replica) at once."""
+    app = create_app(GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    socket = _open(url)
+    _send(socket, "subscribe", "1", {"query": LIVE})
+    assert _receive(socket)["type"] == "next"
+    server.should_exit = True
+    assert _closed_with(socket) == 1012
+    thread.join(timeout=10)
+
+
+def _without_typename(value: Any) -> Any:
+    """Apollo Client asks for ``__typename`` everywhere; the numbers are what is compared."""
+    if isinstance(value, dict):
+        return {k: _without_typename(v) for k, v in value.items() if k != "__typename"}
+    if isinstance(value, list):
+        return [_without_typename(v) for v in value]
+    return value
+
+
+@pytest.mark.slow
+def test_javascript_clients_get_the_query_s_numbers_first_and_after_a_change(
+    gateway: tuple[str, Starlette], backend: Starlette
+) -> None:
+    """The graphql-ws client, Apollo Client's GraphQLWsLink, urql's subscriptionExchange and the
+    graphql-sse client (tests/clients/live.mjs), each against the query at the same instant."""
+    url, _ = gateway
+    folder = node.install("clients")
+    with subprocess.Popen(
+        ["node", "live.mjs", url, LIVE, "2"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as script:
+        try:
+            assert script.stdout is not None
+            for round_number in range(2):
+                line = script.stdout.readline()
+                assert line, script.stderr.read() if script.stderr else ""
+                answers = json.loads(line)
+                assert "failures" not in answers, answers
+                expected = _query(url)["data"]
+                for client, answer in answers.items():
+                    live = _without_typename(answer["data"]["live"])
+                    assert {"stats": live["stats"]} == expected, (round_number, client)
+                if round_number == 0:
+                    backend.state.backend.advance(300)
+            assert script.wait(timeout=30) == 0
+        finally:
+            script.kill()
