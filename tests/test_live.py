@@ -384,3 +384,24 @@ def test_javascript_clients_get_the_query_s_numbers_first_and_after_a_change(
             assert script.wait(timeout=30) == 0
         finally:
             script.kill()
+
+
+def _metric(url: str, name: str) -> float:
+    text = httpx.get(f"{url}/metrics").text
+    return sum(
+        float(line.split()[-1]) for line in text.splitlines() if line.startswith((name + " ", name + "{"))
+    )
+
+
+def test_metrics_show_connections_subscriptions_cohorts_and_refreshes(gateway: tuple[str, Starlette]) -> None:
+    url, _ = gateway
+    polls = _metric(url, 'flashback_live_events_total{event="polls"}')
+    with _open(url) as socket:
+        _send(socket, "subscribe", "1", {"query": LIVE})
+        _receive(socket)
+        assert _metric(url, 'flashback_live{what="connections"}') >= 1
+        assert _metric(url, 'flashback_live{what="subscriptions"}') >= 1
+        assert _metric(url, 'flashback_live{what="cohorts"}') >= 1
+        time.sleep(1.5)
+        assert _metric(url, 'flashback_live_events_total{event="polls"}') >= polls + 2
+        assert _metric(url, 'flashback_live_events_total{event="pushes"}') >= 1

@@ -43,15 +43,29 @@ class LiveLimits:
     init_timeout_seconds: float = 3.0
 
 
-@dataclass
 class LiveCounters:
-    """What the metrics read: the live room's own counts, in this worker."""
+    """What the live room counts in this worker; ``gql.server.metrics`` shows them (a subclass)."""
 
-    connections: int = 0
-    subscriptions: int = 0
-    polls: int = 0
-    pushes: int = 0
-    dropped: int = 0
+    def __init__(self) -> None:
+        self.connections = self.subscriptions = self.cohorts = 0
+        self.polls = self.pushes = self.dropped = 0
+
+    def connected(self, delta: int) -> None:
+        self.connections += delta
+
+    def subscribed(self, delta: int) -> None:
+        self.subscriptions += delta
+
+    def cohort(self, delta: int) -> None:
+        self.cohorts += delta
+
+    def polled(self) -> None:
+        self.polls += 1
+
+    def pushed(self, subscribers: int, dropped: int) -> None:
+        """An answer left for ``subscribers``; ``dropped`` of them had one never sent, replaced."""
+        self.pushes += subscribers
+        self.dropped += dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,31 +132,32 @@ class LiveService:
             shape = shape_of(self.schema._schema, prepared, compiled, self.limits.min_refresh_seconds)
             cohort = Cohort(key, prepared, compiled, credential, shape, variables)
             self.cohorts[key] = cohort
+            self.counters.cohort(1)
             cohort.task = asyncio.create_task(self._poll(cohort))
         mailbox = Mailbox()
         cohort.join(mailbox)
         self.per_caller[identity] = self.per_caller.get(identity, 0) + 1
-        self.counters.subscriptions += 1
+        self.counters.subscribed(1)
         return Subscribed(cohort, mailbox, identity)
 
     def unsubscribe(self, subscribed: Subscribed) -> None:
         cohort = subscribed.cohort
         if subscribed.mailbox in cohort.subscribers:
             cohort.subscribers.discard(subscribed.mailbox)
-        self.counters.subscriptions -= 1
+        self.counters.subscribed(-1)
         left = self.per_caller.get(subscribed.identity, 1) - 1
         if left:
             self.per_caller[subscribed.identity] = left
         else:
             self.per_caller.pop(subscribed.identity, None)
         if not cohort.subscribers and self.cohorts.get(cohort.key) is cohort:
-            del self.cohorts[cohort.key]
+            self._forget(cohort)
             if cohort.task is not None:
                 cohort.task.cancel()
 
     async def _poll(self, cohort: Cohort) -> None:
         try:
-            await cohort.run(self._refresh, self._pushed)
+            await cohort.run(self._refresh, self.counters.pushed)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -150,10 +165,14 @@ class LiveService:
             await cohort.stop(Ending(1011, "Internal error"))
         finally:
             if self.cohorts.get(cohort.key) is cohort:
-                del self.cohorts[cohort.key]
+                self._forget(cohort)
+
+    def _forget(self, cohort: Cohort) -> None:
+        del self.cohorts[cohort.key]
+        self.counters.cohort(-1)
 
     async def _refresh(self, cohort: Cohort, event: LiveStats, instant: float) -> dict[str, Any]:
-        self.counters.polls += 1
+        self.counters.polled()
         context = self.context(cohort.credential, self.share.at(instant))
         try:
             result = await execute_prepared(
@@ -173,14 +192,10 @@ class LiveService:
             body["errors"] = [error.formatted for error in result.errors]
         return body
 
-    def _pushed(self, subscribers: int, dropped: int) -> None:
-        self.counters.pushes += subscribers
-        self.counters.dropped += dropped
-
     async def close(self) -> None:
         """End every subscription (the worker is stopping): clients reconnect elsewhere (1012)."""
         cohorts = list(self.cohorts.values())
-        self.cohorts.clear()
         for cohort in cohorts:
+            self._forget(cohort)
             with contextlib.suppress(Exception):
                 await cohort.stop(Ending(Close.RESTART, "Service restart"))

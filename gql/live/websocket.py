@@ -44,7 +44,7 @@ class Connection:
             await self.socket.close(Close.SUBPROTOCOL_NOT_ACCEPTABLE, "Subprotocol not acceptable")
             return
         await self.socket.accept(SUBPROTOCOL)
-        self.service.counters.connections += 1
+        self.service.counters.connected(1)
         opened = time.monotonic()
         try:
             await self._receive()
@@ -53,7 +53,7 @@ class Connection:
         except WebSocketDisconnect:
             pass
         finally:
-            self.service.counters.connections -= 1
+            self.service.counters.connected(-1)
             for subscribed, task in list(self.subscriptions.values()):
                 task.cancel()
                 self.service.unsubscribe(subscribed)

@@ -203,6 +203,7 @@ def create_app(
             settings.live_per_worker,
             settings.live_init_timeout,
         ),
+        metrics.LiveMeter(),
     )
     endpoint = GraphQLEndpoint(
         EndpointParts(

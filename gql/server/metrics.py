@@ -33,6 +33,7 @@ from prometheus_client.metrics import MetricWrapperBase
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gql.live.service import LiveCounters
 from gql.pipeline.codes import LIMIT_CODES
 from resolvers.breaker import State
 from resolvers.client import CacheLookup, UpstreamCall
@@ -194,6 +195,46 @@ def record_request(
 
 
 _breaker_shown: list[State] = []  # the state the gauge shows, once set
+
+
+LIVE_NOW = Gauge(
+    "flashback_live",
+    "Live subscriptions now, summed over workers: connections (WebSockets), subscriptions, cohorts.",
+    ["what"],
+    multiprocess_mode="livesum",
+)
+LIVE_EVENTS = Counter(
+    "flashback_live_events",
+    "Live refreshes (polls), answers left for subscribers (pushes), and answers replaced before they were"
+    " sent to a slow subscriber (dropped).",
+    ["event"],
+)
+
+
+class LiveMeter(LiveCounters):
+    """The live room's counts, shown as they change."""
+
+    def connected(self, delta: int) -> None:
+        super().connected(delta)
+        LIVE_NOW.labels("connections").inc(delta)
+
+    def subscribed(self, delta: int) -> None:
+        super().subscribed(delta)
+        LIVE_NOW.labels("subscriptions").inc(delta)
+
+    def cohort(self, delta: int) -> None:
+        super().cohort(delta)
+        LIVE_NOW.labels("cohorts").inc(delta)
+
+    def polled(self) -> None:
+        super().polled()
+        LIVE_EVENTS.labels("polls").inc()
+
+    def pushed(self, subscribers: int, dropped: int) -> None:
+        super().pushed(subscribers, dropped)
+        LIVE_EVENTS.labels("pushes").inc(subscribers)
+        if dropped:
+            LIVE_EVENTS.labels("dropped").inc(dropped)
 
 
 def record_breaker(state: State) -> None:
