@@ -26,6 +26,10 @@ class CacheStore(Protocol):
 
     async def put(self, key: str, body: bytes, seconds: float) -> None: ...
 
+    async def claim(self, key: str, seconds: float) -> bool:
+        """True for the first process to claim ``key`` in ``seconds`` (a lease), False for the others."""
+        ...
+
     async def secret(self) -> bytes:
         """The key of the callers' keyed hash: every process sharing this store must use the same."""
         ...
@@ -66,6 +70,12 @@ class MemoryStore:
     async def put(self, key: str, body: bytes, seconds: float) -> None:
         self._entries.put(key, (self._clock() + seconds, body), len(key) + len(body))
 
+    async def claim(self, key: str, seconds: float) -> bool:
+        if await self.get(key) is not None:
+            return False
+        await self.put(key, b"", seconds)
+        return True
+
     async def secret(self) -> bytes:
         return self._secret
 
@@ -94,6 +104,9 @@ class RedisStore:
 
     async def put(self, key: str, body: bytes, seconds: float) -> None:
         await self.client.set(key, body, px=max(1, int(seconds * 1000)))
+
+    async def claim(self, key: str, seconds: float) -> bool:
+        return bool(await self.client.set(key, b"", px=max(1, int(seconds * 1000)), nx=True))
 
     async def secret(self) -> bytes:
         """The first process to ask stores a random one; every later one reads it."""

@@ -9,6 +9,7 @@ and httpx streaming Server-Sent Events. ``tests/clients`` drives the real JavaSc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import threading
@@ -30,6 +31,7 @@ from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
 from tests import node
 from tests.conftest import NOW, per_module
+from tests.redis_server import redis_server
 from tests.servers import serve
 
 SERIES = "stats(window: LAST_24H, bucketSize: MIN_5) { ai { timeSeries { summary { total } columns { ts requests } } } }"
@@ -324,9 +326,10 @@ def test_a_subscription_over_plain_http_is_told_where_to_go(gateway: tuple[str, 
     assert error["extensions"]["code"] == "BAD_REQUEST" and "text/event-stream" in error["message"]
 
 
-def test_a_stopping_worker_closes_its_subscriptions_with_1012(backend: Starlette) -> None:
-    """uvicorn's shutdown on SIGTERM: clients reconnect (to another replica) at once."""
-    app = create_app(GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend))
+@contextlib.contextmanager
+def _running(app: Starlette) -> Iterator[tuple[str, uvicorn.Server]]:
+    """``app`` on a loopback port with its lifespan (the response cache's shared secret, the live
+    room's closing), as ``flashback-gql serve`` runs it."""
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="on")
     )
@@ -335,13 +338,54 @@ def test_a_stopping_worker_closes_its_subscriptions_with_1012(backend: Starlette
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
-    url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    socket = _open(url)
-    _send(socket, "subscribe", "1", {"query": LIVE})
-    assert _receive(socket)["type"] == "next"
-    server.should_exit = True
-    assert _closed_with(socket) == 1012
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}", server
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_a_stopping_worker_closes_its_subscriptions_with_1012(backend: Starlette) -> None:
+    """uvicorn's shutdown on SIGTERM: clients reconnect (to another replica) at once."""
+    app = create_app(GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend))
+    with _running(app) as (url, server):
+        socket = _open(url)
+        _send(socket, "subscribe", "1", {"query": LIVE})
+        assert _receive(socket)["type"] == "next"
+        server.should_exit = True
+        assert _closed_with(socket) == 1012
+
+
+class _Counting(httpx.AsyncBaseTransport):
+    """The backend, counting the calls that reach it."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.calls: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(request.url.path)
+        return await self.inner.handle_async_request(request)
+
+
+def test_three_replicas_sharing_redis_cost_the_upstream_what_one_does(backend: Starlette) -> None:
+    """A cohort on each replica, refreshing on the same instants: one holds each instant's lease."""
+    upstream = _Counting(backend)
+    with redis_server() as redis_url, contextlib.ExitStack() as stack:
+        settings = GatewaySettings(cache_redis_url=redis_url, live_min_refresh=1)
+        apps = [create_app(settings, transport=upstream) for _ in range(3)]
+        urls = [stack.enter_context(_running(app))[0] for app in apps]
+        sockets = [stack.enter_context(_open(url)) for url in urls for _ in range(2)]
+        for socket in sockets:
+            _send(socket, "subscribe", "1", {"query": LIVE})
+            assert _receive(socket)["type"] == "next"
+        before = len(upstream.calls)
+        polls = [app.state.live.counters.polls for app in apps]
+        time.sleep(3.2)
+        rounds = min(app.state.live.counters.polls - p for app, p in zip(apps, polls, strict=True))
+        assert rounds >= 2
+        # Each instant's one REST resource, asked once for all three replicas.
+        assert len(upstream.calls) - before <= rounds + 1
 
 
 def _without_typename(value: Any) -> Any:
