@@ -1,6 +1,7 @@
 """A fast upstream for the speed bench: the local backend answers each request once, and every
 later identical request (same path, query and Authorization) is answered from memory. ``GET /_calls``
-says how many requests it has answered, so a bench can count a client's upstream calls. What is left
+says how many requests it has answered, so a bench can count a client's upstream calls;
+``POST /_advance?seconds=N`` moves the backend's clock on, so a live bench sees the numbers change. What is left
 of the upstream's cost is Starlette's and the socket's, so the gateway's own CPU shows.
 
 Run by ``bench.speed`` as ``python -m bench.replay PORT DB NOW``.
@@ -40,8 +41,19 @@ def replay_app(backend: Starlette) -> Starlette:
         status, body = seen[key]
         return Response(body, status, media_type="application/json")
 
+    async def advance(request: Request) -> Response:
+        """Move the backend's pinned clock on (``bench.live``): the slots that closed get their facts,
+        and every answer is asked of the backend again."""
+        backend.state.backend.advance(int(request.query_params.get("seconds", "300")))
+        seen.clear()
+        return Response("", media_type="text/plain")
+
     return Starlette(
-        routes=[Route("/_calls", counted, methods=["GET"]), Route("/{path:path}", answer, methods=["GET"])]
+        routes=[
+            Route("/_calls", counted, methods=["GET"]),
+            Route("/_advance", advance, methods=["POST"]),
+            Route("/{path:path}", answer, methods=["GET"]),
+        ]
     )
 
 

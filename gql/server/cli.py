@@ -41,6 +41,7 @@ def _backend(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from gql.live.protocol import MAX_MESSAGE_BYTES
     from gql.server import graphiql
     from gql.server.app import create_app, launch_environment
     from gql.server.server_guard import GuardedProtocol
@@ -87,6 +88,11 @@ def _serve(args: argparse.Namespace) -> int:
         "http": functools.partial(
             GuardedProtocol, bounds=settings.server_bounds(resource.getrlimit(resource.RLIMIT_NOFILE)[0])
         ),
+        # Live subscriptions' WebSockets (gql.live): a client message is bounded like a request body,
+        # and no per-message compression, whose zlib state would cost every idle subscriber more
+        # memory than the rest of its connection.
+        "ws_max_size": MAX_MESSAGE_BYTES,
+        "ws_per_message_deflate": False,
     }
     if several:
         # Worker processes build the app from the settings checked here, not from the environment.
