@@ -20,6 +20,9 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from starlette.applications import Starlette
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
@@ -27,6 +30,7 @@ from websockets.typing import Subprotocol
 
 from gql.server.app import create_app
 from gql.server.settings import GatewaySettings
+from gql.server.tracing import Tracing, traced
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
 from tests import node
@@ -449,3 +453,62 @@ def test_metrics_show_connections_subscriptions_cohorts_and_refreshes(gateway: t
         time.sleep(1.5)
         assert _metric(url, 'flashback_live_events_total{event="polls"}') >= polls + 2
         assert _metric(url, 'flashback_live_events_total{event="pushes"}') >= 1
+
+
+def test_each_refresh_is_a_span_with_its_upstream_calls_below_it(backend: Starlette) -> None:
+    exporter = InMemorySpanExporter()
+    tracing = Tracing(traced(Resource.create({}), [SimpleSpanProcessor(exporter)]))
+    settings = GatewaySettings(response_cache=False, live_min_refresh=1)
+    app = create_app(settings, transport=httpx.ASGITransport(app=backend), tracing=tracing)
+    with serve(app) as url, _open(url) as socket:
+        _send(socket, "subscribe", "1", {"query": LIVE.replace("subscription {", "subscription Panel {")})
+        _receive(socket)
+        time.sleep(1.5)
+    spans = exporter.get_finished_spans()
+    refreshes = [s for s in spans if s.name == "graphql.live.refresh"]
+    assert len(refreshes) >= 2
+    assert (
+        refreshes[0].attributes is not None and refreshes[0].attributes["graphql.operation.name"] == "Panel"
+    )
+    first = refreshes[0].context.span_id
+    assert [s for s in spans if s.parent is not None and s.parent.span_id == first]  # the upstream call
+
+
+class _Failing(httpx.AsyncBaseTransport):
+    """The backend, answering 500 on one path while ``failing`` is set."""
+
+    def __init__(self, app: Starlette, path: str) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.path = path
+        self.failing = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.failing and request.url.path == self.path:
+            return httpx.Response(
+                500, json={"success": False, "message": "boom", "error_code": "INTERNAL_ERROR"}
+            )
+        return await self.inner.handle_async_request(request)
+
+
+def test_an_upstream_fault_is_pushed_as_a_partial_answer_and_the_subscription_carries_on(
+    backend: Starlette,
+) -> None:
+    upstream = _Failing(backend, "/v2/stats/ai")
+    settings = GatewaySettings(response_cache=False, live_min_refresh=1, breaker_threshold=1_000)
+    both = LIVE.replace("{ ai {", "{ storage { timeSeries { summary { total } } } ai {")
+    with serve(create_app(settings, transport=upstream)) as url, _open(url) as socket:
+        _send(socket, "subscribe", "1", {"query": both})
+        healthy = _receive(socket)["payload"]
+        assert "errors" not in healthy
+        upstream.failing = True
+        broken = _receive(socket)["payload"]
+        assert [e["extensions"]["code"] for e in broken["errors"]] == ["UPSTREAM_ERROR"]
+        stats = broken["data"]["live"]["stats"]
+        assert (
+            stats["ai"]["timeSeries"] is None
+            and stats["storage"] == healthy["data"]["live"]["stats"]["storage"]
+        )
+        upstream.failing = False
+        mended = _receive(socket)["payload"]
+        assert "errors" not in mended and mended["data"]["live"]["stats"] == healthy["data"]["live"]["stats"]
+        assert mended["data"]["live"]["revision"] == broken["data"]["live"]["revision"] + 1

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,11 @@ from resolvers.response_cache import caller_identity
 log = logging.getLogger("gql.live")
 LIMIT_CODE = "SUBSCRIPTION_LIMIT"
 ContextMaker = Callable[[str | None, RefreshCalls], RequestContext]
+RefreshSpan = Callable[[str | None, int], AbstractContextManager[None]]  # operation name, subscribers
+
+
+def _no_span(operation: str | None, subscribers: int) -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +92,7 @@ class LiveService:
     share: RefreshShare
     limits: LiveLimits = field(default_factory=LiveLimits)
     counters: LiveCounters = field(default_factory=LiveCounters)
+    span: RefreshSpan = _no_span  # a trace span per refresh (gql.server.tracing)
     cohorts: dict[tuple[Any, ...], Cohort] = field(default_factory=dict)
     per_caller: dict[str, int] = field(default_factory=dict)
     _secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
@@ -175,16 +182,17 @@ class LiveService:
         self.counters.polled()
         context = self.context(cohort.credential, self.share.at(instant))
         try:
-            result = await execute_prepared(
-                self.schema,
-                cohort.prepared,
-                cohort.variables,
-                cohort.compiled.name,
-                context,
-                None,
-                self.engine,
-                root_value=event,
-            )
+            with self.span(cohort.compiled.name, len(cohort.subscribers)):
+                result = await execute_prepared(
+                    self.schema,
+                    cohort.prepared,
+                    cohort.variables,
+                    cohort.compiled.name,
+                    context,
+                    None,
+                    self.engine,
+                    root_value=event,
+                )
         finally:
             context.release()
         body: dict[str, Any] = {"data": result.data}

@@ -204,6 +204,7 @@ def create_app(
             settings.live_init_timeout,
         ),
         metrics.LiveMeter(),
+        tracing.refresh,
     )
     endpoint = GraphQLEndpoint(
         EndpointParts(

@@ -103,6 +103,17 @@ class Tracing:
         ) as span:
             yield span
 
+    @contextlib.contextmanager
+    def refresh(self, operation: str | None, subscribers: int) -> Iterator[None]:
+        """A live cohort's refresh (``gql.live``): a span of its own, its upstream calls below it."""
+        if self.provider is None:
+            yield
+            return
+        with self.tracer.start_as_current_span("graphql.live.refresh", kind=SpanKind.INTERNAL) as span:
+            span.set_attribute("graphql.operation.name", operation or "")
+            span.set_attribute("flashback.live.subscribers", subscribers)
+            yield
+
     def extension(self) -> type[OpenTelemetryExtension] | None:
         """Strawberry's per-resolver spans under the operation span, when asked for."""
         if not self.resolver_spans:
