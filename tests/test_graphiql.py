@@ -219,3 +219,26 @@ def test_a_fresh_install_says_what_it_does_and_how_long_it_took(tmp_path: Path, 
     assert said[0] == f"Installing GraphiQL into {tmp_path / 'graphiql'} ..."
     assert said[-1].startswith(f"Installing GraphiQL into {tmp_path / 'graphiql'}: done in ")
     assert graphiql.installed(tmp_path / "graphiql")
+
+
+@pytest.mark.slow
+def test_graphiql_runs_a_subscription_in_headless_chromium(gateway_url: str) -> None:
+    """Typed into the editor and run: the first answer of the live stream shows in the response."""
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{gateway_url}/graphql")
+        page.wait_for_selector(".graphiql-container", timeout=30_000)
+        page.locator(".graphiql-query-editor .CodeMirror").first.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
+        page.keyboard.insert_text(
+            "subscription Live { live(refreshSeconds: 10) { revision stats(window: LAST_24H) { window } } }"
+        )
+        page.wait_for_timeout(1_000)  # GraphiQL takes the new operation's name after a pause
+        page.click(".graphiql-execute-button")
+        page.wait_for_function(
+            "() => document.querySelector('.graphiql-response')?.innerText.includes('revision')",
+            timeout=30_000,
+        )
+        response = page.inner_text(".graphiql-response")
+        assert '"revision": 1' in response and '"LAST_24H"' in response, response[:500]

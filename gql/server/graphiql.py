@@ -46,7 +46,40 @@ _PAGE = """<!doctype html>
 <script src="/graphiql/react-dom.js"></script>
 <script src="/graphiql/graphiql.js"></script>
 <script>
-  const fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+  const url = window.location.pathname;
+  const http = GraphiQL.createFetcher({ url });
+  // A subscription runs over Server-Sent Events (the gateway's graphql-sse transport): each event
+  // is a result, shown as it arrives.
+  async function* streamed(params, headers) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { ...headers, "Content-Type": "application/json", Accept: "text/event-stream" },
+      body: JSON.stringify(params),
+    });
+    if (!response.ok || !response.body) {
+      yield await response.json();
+      return;
+    }
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf("\\n\\n")) >= 0) {
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = event.split("\\n").filter((line) => line.startsWith("data: ")).map((line) => line.slice(6));
+        if (event.startsWith("event: next") && data.length) yield JSON.parse(data.join("\\n"));
+        if (event.startsWith("event: complete")) return;
+      }
+    }
+  }
+  const fetcher = (params, options) =>
+    /(^|[}\\s])subscription[\\s{(]/.test(params.query) && !/^\\s*(query|mutation)\\b/.test(params.query)
+      ? streamed(params, (options && options.headers) || {})
+      : http(params, options);
   ReactDOM.createRoot(document.getElementById("graphiql")).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
