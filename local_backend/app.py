@@ -93,8 +93,9 @@ class Backend:
         if self.settings.pinned_now is None:
             raise ValueError("only a pinned clock is moved on by hand; a live one follows the time of day")
         with self._write_lock:
+            # The facts first, then the clock: no answer sees the later clock without its facts.
+            self.info = self.store.ensure(self.now() + seconds)
             self._advanced += seconds
-        self.top_up()
 
     def top_up(self) -> None:
         with self._write_lock:

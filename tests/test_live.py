@@ -34,7 +34,7 @@ from gql.server.tracing import Tracing, traced
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
 from tests import node
-from tests.conftest import NOW, per_module
+from tests.conftest import NOW, ROOT, per_module
 from tests.redis_server import redis_server
 from tests.servers import serve
 
@@ -512,3 +512,33 @@ def test_an_upstream_fault_is_pushed_as_a_partial_answer_and_the_subscription_ca
         mended = _receive(socket)["payload"]
         assert "errors" not in mended and mended["data"]["live"]["stats"] == healthy["data"]["live"]["stats"]
         assert mended["data"]["live"]["revision"] == broken["data"]["live"]["revision"] + 1
+
+
+@pytest.mark.slow
+def test_a_subscription_through_hive_gateway_gets_the_query_s_numbers_and_the_change(
+    gateway: tuple[str, Starlette], backend: Starlette
+) -> None:
+    """Hive Gateway (pinned, tests/federation) in front of the subgraph carries the subscription."""
+    url, _ = gateway
+    folder = node.install("federation")
+    with subprocess.Popen(
+        ["node", "live.mjs", url, str(ROOT / "schema.graphql"), LIVE, "2"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as script:
+        try:
+            assert script.stdout is not None
+            for round_number in range(2):
+                line = script.stdout.readline()
+                assert line, script.stderr.read() if script.stderr else ""
+                answer = json.loads(line)
+                assert "errors" not in answer, answer
+                assert {"stats": answer["data"]["live"]["stats"]} == _query(url)["data"], round_number
+                assert answer["data"]["live"]["revision"] == round_number + 1
+                if round_number == 0:
+                    backend.state.backend.advance(300)
+            assert script.wait(timeout=30) == 0
+        finally:
+            script.kill()
