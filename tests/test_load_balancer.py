@@ -1,10 +1,12 @@
 """Three replicas behind Debian's haproxy, with the shipped configuration (deploy/haproxy), sharing one
 redis-server: under load one replica is stopped (SIGTERM, as a rolling restart does) and started
 again. No request fails, every answer is a single replica's, and the upstream is asked no more
-than one replica alone asks it."""
+than one replica alone asks it. Live subscriptions on the stopped replica close with 1012 and
+resume on the others."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -22,6 +24,9 @@ import httpx
 import pytest
 import redis
 from starlette.types import ASGIApp, Receive, Scope, Send
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from local_backend.app import create_backend_app
 from local_backend.settings import BackendSettings
@@ -61,9 +66,12 @@ class CountingUpstream:
         await self.app(scope, receive, send)
 
 
-def _replica(upstream: str, redis_url: str, port: int) -> subprocess.Popen[bytes]:
+def _replica(
+    upstream: str, redis_url: str, port: int, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        **(extra or {}),
         "FLASHBACK_API_URL": upstream,
         "FLASHBACK_CACHE_REDIS_URL": redis_url,
         "FLASHBACK_CACHE_SECRET": "shared-by-every-replica-0123456789",
@@ -184,3 +192,56 @@ def test_three_replicas_behind_haproxy_lose_nothing_through_a_restart(settings: 
     assert all(answer == reference[index] for index, answer in answers)
     assert cost_balanced == cost_alone  # the shared cache: no replica asks what another has
     assert sum(upstream_app.calls.values()) == cost_balanced  # the load and the restart cost nothing more
+
+
+LIVE = {
+    "query": "subscription { live(refreshSeconds: 1) { revision stats(window: LAST_24H) {"
+    " ai { timeSeries { summary { total } } } } } }"
+}
+
+
+def _subscribed(url: str) -> ClientConnection:
+    """A live subscription through the balancer, its first answer read."""
+    socket = connect(
+        url.replace("http", "ws") + "/graphql",
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+        legacy=True,
+    )
+    socket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": "Bearer demo"}}))
+    assert json.loads(socket.recv(timeout=10))["type"] == "connection_ack"
+    socket.send(json.dumps({"type": "subscribe", "id": "1", "payload": LIVE}))
+    first = json.loads(socket.recv(timeout=10))
+    assert first["type"] == "next" and "errors" not in first["payload"], first
+    return socket
+
+
+def test_live_subscriptions_behind_haproxy_move_to_another_replica_when_one_stops(
+    settings: BackendSettings,
+) -> None:
+    """A stopping replica closes its WebSockets with 1012; the clients reconnect through the balancer
+    to the replicas left, and get the same answer there."""
+    upstream_app = CountingUpstream(create_backend_app(settings))
+    with redis_server() as redis_url, serve(upstream_app) as upstream:
+        ports = [free_port() for _ in range(3)]
+        replicas = [
+            _replica(upstream, redis_url, port, {"FLASHBACK_LIVE_MIN_REFRESH": "1"}) for port in ports
+        ]
+        try:
+            with _haproxy(free_port(), ports) as balanced:
+                sockets = [_subscribed(balanced) for _ in range(6)]  # leastconn: two on each replica
+                _stop(replicas[1])
+                closed = []
+                for socket in sockets:
+                    try:
+                        socket.recv(timeout=3)  # a refresh with nothing new pushes nothing
+                    except TimeoutError:
+                        continue
+                    except ConnectionClosed as gone:
+                        closed.append(gone.rcvd.code if gone.rcvd is not None else None)
+                assert closed and set(closed) == {1012}, closed
+                again = [_subscribed(balanced) for _ in closed]
+                for socket in sockets + again:
+                    socket.close()
+        finally:
+            for process in replicas:
+                _stop(process)
