@@ -1,7 +1,7 @@
 """The example dashboard (examples/dashboard: Vite, React, TypeScript, Apollo Client, codegen with the
-scalar map, persisted queries) built as a team would build it, served on one loopback origin and
-driven in headless Chromium against the gateway on another: the numbers it shows are the REST
-API's, in each window it switches to."""
+scalar map, persisted queries, a live panel over graphql-ws) built as a team would build it, served
+on one loopback origin and driven in headless Chromium against the gateway on another: the numbers
+it shows are the REST API's, in each window it switches to, and in its live panel."""
 
 from __future__ import annotations
 
@@ -90,6 +90,7 @@ def test_the_example_dashboard_shows_the_rest_apis_numbers_in_every_window(
 ) -> None:
     page_url, gateway_url = urls
     expected = {window: _rest(api, wire) for window, wire in WINDOWS.items()}
+    live = api.ok("/v2/stats/ai", scope="org", window="24h", timeBucketSize="5m")["summary"]["total"]
     requests: list[tuple[str, bool, int]] = []
     with chromium() as browser:
         page = browser.new_page()
@@ -103,6 +104,10 @@ def test_the_example_dashboard_shows_the_rest_apis_numbers_in_every_window(
         )
         page.goto(f"{page_url}/index.html?gateway={gateway_url}/graphql")
         assert _shown(page, "LAST_24H") == expected["LAST_24H"]
+        # The live panel: its first answer over the WebSocket, the REST API's numbers of now.
+        page.wait_for_selector('[data-testid="live-total"]', timeout=30_000)
+        assert int(page.inner_text('[data-testid="live-total"]')) == live
+        assert page.inner_text('[data-testid="live-revision"]') == "1"
         for window in ("LAST_7D", "LAST_30D"):
             page.click(f'button[data-window="{window}"]')
             assert _shown(page, window) == expected[window]

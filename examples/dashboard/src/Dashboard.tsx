@@ -1,7 +1,8 @@
 // One panel of AI gateway usage: requests over the window as a bar chart (the series' columns), and
-// the models with the most requests (a breakdown), with a window switch. Every number shown is
-// one the gateway answered; the test reads them back and compares them with the REST API's.
-import { useQuery } from "@apollo/client/react";
+// the models with the most requests (a breakdown), with a window switch; and a live panel, the last
+// 24 hours' requests pushed by the gateway as they change. Every number shown is one the gateway
+// answered; the test reads them back and compares them with the REST API's.
+import { useQuery, useSubscription } from "@apollo/client/react";
 import { useState } from "react";
 import { graphql } from "./generated";
 import type { UsageQueryVariables } from "./generated/graphql";
@@ -24,6 +25,31 @@ const USAGE = graphql(`
     }
   }
 `);
+
+const LIVE = graphql(`
+  subscription LiveRequests {
+    live(refreshSeconds: 10) {
+      revision
+      asOf
+      stats(window: LAST_24H, bucketSize: MIN_5) {
+        ai { timeSeries { summary { total } } }
+      }
+    }
+  }
+`);
+
+function LivePanel() {
+  const { data } = useSubscription(LIVE);
+  const live = data?.live;
+  if (!live?.stats?.ai.timeSeries) return <p>Connecting…</p>;
+  return (
+    <aside data-testid="live">
+      Live, last 24 hours: <strong data-testid="live-total">{live.stats.ai.timeSeries.summary.total}</strong>{" "}
+      requests (update <span data-testid="live-revision">{live.revision}</span>, as of{" "}
+      {new Date(live.asOf * 1000).toLocaleTimeString()})
+    </aside>
+  );
+}
 
 const WINDOWS: Array<[Span, string]> = [
   ["LAST_24H", "24 hours"],
@@ -50,6 +76,7 @@ export function Dashboard() {
   return (
     <main style={{ fontFamily: "system-ui", padding: 16 }}>
       <h1>AI gateway requests</h1>
+      <LivePanel />
       <nav>
         {WINDOWS.map(([value, label]) => (
           <button key={value} onClick={() => setSpan(value)} aria-pressed={value === span} data-window={value}>
