@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import subprocess
 import threading
 import time
@@ -542,3 +543,41 @@ def test_a_subscription_through_hive_gateway_gets_the_query_s_numbers_and_the_ch
             assert script.wait(timeout=30) == 0
         finally:
             script.kill()
+
+
+@pytest.mark.parametrize(
+    ("live", "seconds"),
+    [
+        ("live(refreshSeconds: 0) { stats(window: LAST_24H) { window } }", 1),  # raised to the floor
+        ("live(refreshSeconds: 45) { stats(window: LAST_24H) { window } }", 45),
+        (
+            "live { a: stats(window: LAST_7D) { window } b: stats(window: LAST_24H, bucketSize: MIN_5) { window } }",
+            300,
+        ),
+        ("live { stats(window: LAST_7D) { window } }", 3_600),  # its default bucket: an hour
+    ],
+)
+def test_the_refresh_interval_is_the_one_asked_or_a_bucket_of_the_finest_size(
+    gateway: tuple[str, Starlette], live: str, seconds: int
+) -> None:
+    url, app = gateway
+    with _open(url) as socket:
+        _send(socket, "subscribe", "1", {"query": f"subscription {{ {live} }}"})
+        assert _receive(socket)["type"] == "next"
+        (cohort,) = [c for c in app.state.live.cohorts.values() if c.prepared.text.endswith(f"{live} }}")]
+        assert cohort.shape.interval == seconds
+
+
+def test_connection_log_lines_carry_no_token(
+    gateway: tuple[str, Starlette], caplog: pytest.LogCaptureFixture
+) -> None:
+    url, _ = gateway
+    caplog.set_level(logging.INFO, logger="gql.live")
+    with _open(url, token="s3cret-token-value") as socket:
+        _send(socket, "subscribe", "1", {"query": LIVE})
+        _receive(socket)
+    deadline = time.monotonic() + 5
+    while not [r for r in caplog.records if r.name == "gql.live"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lines = [r for r in caplog.records if r.name == "gql.live"]
+    assert lines and all("s3cret" not in f"{r.getMessage()} {r.__dict__}" for r in lines)
