@@ -9,6 +9,7 @@ and httpx streaming Server-Sent Events. ``tests/clients`` drives the real JavaSc
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -29,6 +30,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from gql.live.mailbox import Ending, Mailbox
 from gql.server.app import create_app
 from gql.server.settings import GatewaySettings
 from gql.server.tracing import Tracing, traced
@@ -581,3 +583,54 @@ def test_connection_log_lines_carry_no_token(
         time.sleep(0.05)
     lines = [r for r in caplog.records if r.name == "gql.live"]
     assert lines and all("s3cret" not in f"{r.getMessage()} {r.__dict__}" for r in lines)
+
+
+def test_a_slow_subscriber_holds_only_the_latest_answer() -> None:
+    """Answers left while the socket was busy replace one another: one is sent, the rest are counted."""
+
+    async def run() -> tuple[list[Any], int]:
+        mailbox = Mailbox()
+        for revision in (1, 2, 3):
+            mailbox.put({"revision": revision})
+        mailbox.end(Ending(None, "done"))
+        got = [await mailbox.get(), await mailbox.get()]
+        return got, mailbox.dropped
+
+    got, dropped = asyncio.run(run())
+    assert got == [{"revision": 3}, Ending(None, "done")] and dropped == 2
+
+
+def _kinds(socket: ClientConnection, count: int) -> list[str]:
+    """The types of the next ``count`` messages, with an error's code."""
+    kinds = []
+    for _ in range(count):
+        message = _receive(socket)
+        code = message["payload"][0]["extensions"]["code"] if message["type"] == "error" else ""
+        kinds.append(f"{message['type']} {code}".strip())
+    return kinds
+
+
+def test_the_caps_per_caller_and_per_worker_refuse_one_subscription_more(backend: Starlette) -> None:
+    transport = httpx.ASGITransport(app=backend)
+    per_caller = GatewaySettings(response_cache=False, live_min_refresh=1, live_per_caller=2)
+    with (
+        serve(create_app(per_caller, transport=transport)) as url,
+        _open(url) as mine,
+        _open(url, "demo-other-org") as theirs,
+    ):
+        for ident in ("1", "2", "3"):
+            _send(mine, "subscribe", ident, {"query": LIVE})
+        assert sorted(_kinds(mine, 3)) == ["error SUBSCRIPTION_LIMIT", "next", "next"]
+        _send(theirs, "subscribe", "1", {"query": LIVE})  # other credentials: a cap of their own
+        assert _kinds(theirs, 1) == ["next"]
+    per_worker = GatewaySettings(response_cache=False, live_min_refresh=1, live_per_worker=2)
+    with (
+        serve(create_app(per_worker, transport=transport)) as url,
+        _open(url) as mine,
+        _open(url, "demo-other-org") as theirs,
+    ):
+        _send(mine, "subscribe", "1", {"query": LIVE})
+        _send(theirs, "subscribe", "1", {"query": LIVE})
+        assert _kinds(mine, 1) == _kinds(theirs, 1) == ["next"]
+        _send(theirs, "subscribe", "2", {"query": LIVE})
+        assert _kinds(theirs, 1) == ["error SUBSCRIPTION_LIMIT"]
