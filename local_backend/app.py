@@ -8,6 +8,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from importlib import resources
 
@@ -31,7 +32,7 @@ from local_backend.store import Store
 from local_backend.v2 import V2Stats
 
 log = logging.getLogger("local_backend")
-TOP_UP_SECONDS = 300
+TOP_UP_SECONDS = 300  # the finest slot: facts are added as each one closes
 
 
 def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -247,7 +248,8 @@ def create_backend_app(settings: BackendSettings, fault_plan: FaultPlan | None =
 
 
 async def _top_up_forever(backend: Backend) -> None:
-    """With a live clock, keep the data reaching "now" so the last buckets never go quiet."""
+    """With a live clock, add each 5-minute slot's facts just after it closes, so a live dashboard
+    moves as the day goes on (and the last buckets never go quiet)."""
     while True:
-        await asyncio.sleep(TOP_UP_SECONDS)
+        await asyncio.sleep(TOP_UP_SECONDS - time.time() % TOP_UP_SECONDS + 1)
         await asyncio.to_thread(backend.top_up)
