@@ -54,6 +54,7 @@ class Backend:
     def __init__(self, settings: BackendSettings) -> None:
         self.settings = settings
         self._advanced = 0  # seconds a pinned clock has been moved on (``advance``)
+        self.moving = ClockMove()
         self.store = Store(settings.db_path, settings.seed)
         self.info = self.store.ensure(self.now())
         self.directory = Directory(self.store.orgs, self.store.keys)
@@ -93,8 +94,9 @@ class Backend:
         live clock takes every ``TOP_UP_SECONDS``, driven by a test instead of the time of day."""
         if self.settings.pinned_now is None:
             raise ValueError("only a pinned clock is moved on by hand; a live one follows the time of day")
-        with self._write_lock:
-            # The facts first, then the clock: no answer sees the later clock without its facts.
+        # Facts and clock move together: no answer sees the later clock without its facts, or the
+        # earlier clock's window with facts of slots that had not closed by it.
+        with self.moving.writing(), self._write_lock:
             self.info = self.store.ensure(self.now() + seconds)
             self._advanced += seconds
 
@@ -106,11 +108,49 @@ class Backend:
 Handler = Callable[[Backend, sqlite3.Connection, Principal, Query, Request, int], object]
 
 
+class ClockMove:
+    """Answers read the clock and the facts as one: a pinned clock's move (``Backend.advance``)
+    waits for the answers being made, and answers wait for the move. Readers share; a move is alone."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._readers = 0
+        self._moving = False
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._changed:
+            while self._moving:
+                self._changed.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._readers -= 1
+                self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._changed:
+            while self._moving:
+                self._changed.wait()
+            self._moving = True
+            while self._readers:
+                self._changed.wait()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._moving = False
+                self._changed.notify_all()
+
+
 def _endpoint(backend: Backend, handler: Handler) -> Callable[[Request], Response]:
     def endpoint(request: Request) -> Response:
         try:
             principal = authenticate(request.headers.get("authorization"), backend.principals)
-            with backend.db() as db:
+            with backend.moving.reading(), backend.db() as db:
                 body = handler(backend, db, principal, Query(request.query_params), request, backend.now())
         except ApiError as error:
             return _error_response(error)
