@@ -30,10 +30,10 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from resolvers import resources
-from resolvers.comparison import DISTINCT_COUNTS, WEIGHTED
+from resolvers.comparison import WEIGHTED, aggregate
 from resolvers.errors import BadInput, MalformedBody
 from resolvers.resources import Domain
-from resolvers.series_slices import MISALIGNED
+from resolvers.series_slices import MISALIGNED, checked_tail
 from resolvers.v2_payloads import Columns, SeriesPayload, point_type
 from resolvers.values import Number
 
@@ -170,11 +170,8 @@ def _midnight(day: datetime.date, tz: ZoneInfo) -> int:
 def regroup(source: SeriesPayload, calendar: Calendar, domain: Domain) -> SeriesPayload:
     """The local days (or weeks) of ``calendar.window`` from the source series at the grain."""
     step = resources.BUCKET_SIZES[calendar.grain].seconds
+    checked_tail(source, calendar.grain, max(1, len(source.columns)))  # every bucket, in step
     ts = source.columns.ts
-    if source.meta.bucket_size != calendar.grain or not ts or ts[-1] + step != source.meta.end:
-        raise MalformedBody(
-            "the series is not in the buckets asked for, ending at its end", reason=MISALIGNED
-        )
     tz = zone(calendar.zone_name)
     today = datetime.datetime.fromtimestamp(ts[-1], tz).date()  # the last bucket holds now
     days = [today - datetime.timedelta(days=back) for back in range(calendar.days - 1, -1, -1)]
@@ -187,28 +184,16 @@ def regroup(source: SeriesPayload, calendar: Calendar, domain: Domain) -> Series
         raise MalformedBody(
             "the series does not reach back to the first local day on its grain", reason=MISALIGNED
         )
-    for index in range(1, len(ts)):
-        if ts[index] - ts[index - 1] != step:
-            raise MalformedBody(
-                f"buckets {ts[index - 1]} and {ts[index]} are not {step} s apart", reason=MISALIGNED
-            )
     values = source.columns.values
     make = point_type(domain.metrics)
     points = []
     for start, low, high in zip(starts, bounds, bounds[1:], strict=False):
         bucket: dict[str, Number | None] = {}
         for name, column in values.items():
-            part = column[low:high]
-            if name in DISTINCT_COUNTS:
-                bucket[name] = None
-            elif name in WEIGHTED:
-                weights = values[WEIGHTED[name]][low:high]
-                total = sum(weights)
-                bucket[name] = (
-                    round(sum(m * w for m, w in zip(part, weights, strict=True)) / total, 6) if total else 0.0
-                )
-            else:
-                bucket[name] = sum(part)
+            weights = values[WEIGHTED[name]][low:high] if name in WEIGHTED else ()
+            bucket[name] = aggregate(name, column[low:high], weights)
+            if bucket[name] is None and name in WEIGHTED:
+                bucket[name] = 0.0  # a mean with nothing to weigh: 0, as the upstream answers an empty bucket
         points.append(make(ts=start, **bucket))
     meta = replace(source.meta, window=calendar.window, bucket_size=calendar.size, start=starts[0], end=end)
     return SeriesPayload(meta, None, Columns(points, source.columns.names), domain.summary_metrics)

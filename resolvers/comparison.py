@@ -200,12 +200,19 @@ def period_totals(series: SeriesPayload) -> dict[str, Number | None]:
 
 
 def period_total(series: SeriesPayload, name: str) -> Number | None:
-    """A metric over the period: a sum; a weighted mean for a mean; None for a distinct count."""
+    """A metric over the period (``aggregate``)."""
+    columns = series.columns
+    return aggregate(name, columns.column(name), columns.column(WEIGHTED[name]) if name in WEIGHTED else ())
+
+
+def aggregate(name: str, values: Sequence[Number], weights: Sequence[Number] = ()) -> Number | None:
+    """A metric over several buckets: a sum; for a mean, the mean weighted by ``weights`` (the
+    buckets' counts); None for a distinct count, which buckets do not add up to."""
     if name in DISTINCT_COUNTS:
         return None
     if name in WEIGHTED:
-        return weighted_mean(series.columns.column(name), series.columns.column(WEIGHTED[name]))
-    return sum(series.columns.column(name))
+        return weighted_mean(values, weights)
+    return sum(values)
 
 
 def weighted_mean(means: Sequence[Number], weights: Sequence[Number]) -> float | None:

@@ -146,7 +146,7 @@ class ResponseCache:
         self, key: str, call: Callable[[], Awaitable[Fetched]], parse: Callable[[bytes], T], source: str
     ) -> tuple[T, str, float]:
         shared: asyncio.Future[Fetched] = asyncio.get_running_loop().create_future()
-        shared.add_done_callback(_retrieved)
+        shared.add_done_callback(retrieved)
         self._in_flight[key] = shared
         try:
             fetched = await call()
@@ -190,7 +190,8 @@ class ResponseCache:
         await self.store.close()
 
 
-def _retrieved(future: asyncio.Future[Any]) -> None:
-    """A shared call's failure that nobody else waited for is not an unhandled error."""
+def retrieved(future: asyncio.Future[Any]) -> None:
+    """A shared call's failure that nobody else waited for is not an unhandled error (a done
+    callback of every future a call is shared by)."""
     if not future.cancelled():
         future.exception()

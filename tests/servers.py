@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import uvicorn
@@ -19,9 +20,11 @@ from starlette.types import ASGIApp
 
 
 @contextmanager
-def serve(app: ASGIApp) -> Iterator[str]:
-    """Yield the base URL of ``app`` served on an ephemeral loopback port; stop it on exit."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off")
+def serve(app: ASGIApp, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
+    """Yield the base URL of ``app`` served on an ephemeral loopback port; stop it on exit, as
+    SIGTERM stops the server. With ``lifespan="on"`` the app starts and stops as
+    ``flashback-gql serve`` runs it (the response cache's shared secret, the live room's closing)."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan=lifespan)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -14,14 +14,12 @@ import contextlib
 import json
 import logging
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -333,34 +331,15 @@ def test_a_subscription_over_plain_http_is_told_where_to_go(gateway: tuple[str, 
     assert error["extensions"]["code"] == "BAD_REQUEST" and "text/event-stream" in error["message"]
 
 
-@contextlib.contextmanager
-def _running(app: Starlette) -> Iterator[tuple[str, uvicorn.Server]]:
-    """``app`` on a loopback port with its lifespan (the response cache's shared secret, the live
-    room's closing), as ``flashback-gql serve`` runs it."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}", server
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def test_a_stopping_worker_closes_its_subscriptions_with_1012(backend: Starlette) -> None:
     """uvicorn's shutdown on SIGTERM: clients reconnect (to another replica) at once."""
     app = create_app(GatewaySettings(response_cache=False), transport=httpx.ASGITransport(app=backend))
-    with _running(app) as (url, server):
+    with serve(app, lifespan="on") as url:
         socket = _open(url)
         _send(socket, "subscribe", "1", {"query": LIVE})
         assert _receive(socket)["type"] == "next"
-        server.should_exit = True
-        assert _closed_with(socket) == 1012
+    # The server has stopped, as on SIGTERM.
+    assert _closed_with(socket) == 1012
 
 
 class _Counting(httpx.AsyncBaseTransport):
@@ -381,7 +360,7 @@ def test_three_replicas_sharing_redis_cost_the_upstream_what_one_does(backend: S
     with redis_server() as redis_url, contextlib.ExitStack() as stack:
         settings = GatewaySettings(cache_redis_url=redis_url, live_min_refresh=1)
         apps = [create_app(settings, transport=upstream) for _ in range(3)]
-        urls = [stack.enter_context(_running(app))[0] for app in apps]
+        urls = [stack.enter_context(serve(app, lifespan="on")) for app in apps]
         sockets = [stack.enter_context(_open(url)) for url in urls for _ in range(2)]
         for socket in sockets:
             _send(socket, "subscribe", "1", {"query": LIVE})
@@ -411,10 +390,22 @@ def test_javascript_clients_get_the_query_s_numbers_first_and_after_a_change(
     """The graphql-ws client, Apollo Client's GraphQLWsLink, urql's subscriptionExchange and the
     graphql-sse client (tests/clients/live.mjs), each against the query at the same instant."""
     url, _ = gateway
-    folder = node.install("clients")
+    for round_number, answers in _before_and_after_a_change(["live.mjs", url, LIVE, "2"], "clients", backend):
+        assert "failures" not in answers, answers
+        expected = _query(url)["data"]
+        for client, answer in answers.items():
+            live = _without_typename(answer["data"]["live"])
+            assert {"stats": live["stats"]} == expected, (round_number, client)
+
+
+def _before_and_after_a_change(
+    arguments: list[str], folder: str, backend: Starlette
+) -> Iterator[tuple[int, Any]]:
+    """Run a node script of tests/FOLDER that prints a JSON line per answer, for two answers: one
+    before the backend's clock moves on by a slot, one after."""
     with subprocess.Popen(
-        ["node", "live.mjs", url, LIVE, "2"],
-        cwd=folder,
+        ["node", *arguments],
+        cwd=node.install(folder),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -424,12 +415,7 @@ def test_javascript_clients_get_the_query_s_numbers_first_and_after_a_change(
             for round_number in range(2):
                 line = script.stdout.readline()
                 assert line, script.stderr.read() if script.stderr else ""
-                answers = json.loads(line)
-                assert "failures" not in answers, answers
-                expected = _query(url)["data"]
-                for client, answer in answers.items():
-                    live = _without_typename(answer["data"]["live"])
-                    assert {"stats": live["stats"]} == expected, (round_number, client)
+                yield round_number, json.loads(line)
                 if round_number == 0:
                     backend.state.backend.advance(300)
             assert script.wait(timeout=30) == 0
@@ -523,28 +509,11 @@ def test_a_subscription_through_hive_gateway_gets_the_query_s_numbers_and_the_ch
 ) -> None:
     """Hive Gateway (pinned, tests/federation) in front of the subgraph carries the subscription."""
     url, _ = gateway
-    folder = node.install("federation")
-    with subprocess.Popen(
-        ["node", "live.mjs", url, str(ROOT / "schema.graphql"), LIVE, "2"],
-        cwd=folder,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as script:
-        try:
-            assert script.stdout is not None
-            for round_number in range(2):
-                line = script.stdout.readline()
-                assert line, script.stderr.read() if script.stderr else ""
-                answer = json.loads(line)
-                assert "errors" not in answer, answer
-                assert {"stats": answer["data"]["live"]["stats"]} == _query(url)["data"], round_number
-                assert answer["data"]["live"]["revision"] == round_number + 1
-                if round_number == 0:
-                    backend.state.backend.advance(300)
-            assert script.wait(timeout=30) == 0
-        finally:
-            script.kill()
+    arguments = ["live.mjs", url, str(ROOT / "schema.graphql"), LIVE, "2"]
+    for round_number, answer in _before_and_after_a_change(arguments, "federation", backend):
+        assert "errors" not in answer, answer
+        assert {"stats": answer["data"]["live"]["stats"]} == _query(url)["data"], round_number
+        assert answer["data"]["live"]["revision"] == round_number + 1
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,7 @@ def shape_of(schema: Any, prepared: PreparedDocument, compiled: CompiledOperatio
         schema, fragments, compiled.variables, operation, live_type, group
     ).grouped_field_set
     names = {k: g[0].node.name.value for k, g in below.items()}
-    interval = asked if asked is not None else _smallest_bucket(schema, live_type, below, compiled)
+    interval = asked if asked is not None else _smallest_bucket(live_type, below, compiled)
     return Shape(
         key,
         tuple(k for k, name in names.items() if name == "revision"),
@@ -88,9 +88,7 @@ def shape_of(schema: Any, prepared: PreparedDocument, compiled: CompiledOperatio
     )
 
 
-def _smallest_bucket(
-    schema: Any, live_type: GraphQLObjectType, below: Any, compiled: CompiledOperation
-) -> int:
+def _smallest_bucket(live_type: GraphQLObjectType, below: Any, compiled: CompiledOperation) -> int:
     sizes = []
     definition = live_type.fields["stats"]
     for group in below.values():
@@ -122,7 +120,6 @@ class Cohort:
     last: dict[str, Any] | None = None  # the last answer pushed
     digest: bytes = b""
     task: asyncio.Task[None] | None = None
-    refreshes: int = 0
 
     def join(self, mailbox: Mailbox) -> None:
         self.subscribers.add(mailbox)
@@ -137,7 +134,6 @@ class Cohort:
             # Revision and instant are set after the comparison with the last answer, which they
             # would otherwise always differ from.
             result = await refresh(self, LiveStats(revision=0, asOf=0), instant)  # type: ignore[arg-type]
-            self.refreshes += 1
             self._publish(result, int(time.time()), on_push)
             if _refused(result):
                 self._end(Ending(Close.FORBIDDEN, "Forbidden"))

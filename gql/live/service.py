@@ -149,8 +149,7 @@ class LiveService:
 
     def unsubscribe(self, subscribed: Subscribed) -> None:
         cohort = subscribed.cohort
-        if subscribed.mailbox in cohort.subscribers:
-            cohort.subscribers.discard(subscribed.mailbox)
+        cohort.subscribers.discard(subscribed.mailbox)
         self.counters.subscribed(-1)
         left = self.per_caller.get(subscribed.identity, 1) - 1
         if left:

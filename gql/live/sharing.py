@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from resolvers.cache_stores import CacheStore
-from resolvers.response_cache import COALESCED, HIT, MISS, Fetched, ResponseCache, caller_identity
+from resolvers.response_cache import COALESCED, HIT, MISS, Fetched, ResponseCache, caller_identity, retrieved
 
 T = TypeVar("T")
 KEEP_SECONDS = 60.0  # answers of past refresh instants are dropped after this
@@ -58,7 +58,7 @@ class RefreshShare:
             value, seconds = await asyncio.shield(held)
             return value, COALESCED, seconds
         shared: asyncio.Future[tuple[Any, float]] = asyncio.get_running_loop().create_future()
-        shared.add_done_callback(_retrieved)
+        shared.add_done_callback(retrieved)
         self._calls[key] = shared
         try:
             value, result, seconds = await self._ask(authorization, target, instant, call, parse)
@@ -133,9 +133,3 @@ async def _kept(store: CacheStore, key: str) -> tuple[bytes, float] | None:
             return found
         await asyncio.sleep(POLL_SECONDS)
     return None
-
-
-def _retrieved(future: asyncio.Future[Any]) -> None:
-    """A shared call's failure that no other cohort waited for is not an unhandled error."""
-    if not future.cancelled():
-        future.exception()

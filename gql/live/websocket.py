@@ -93,14 +93,14 @@ class Connection:
             assert message.id is not None
             if message.id in self.subscriptions:
                 raise ProtocolError(Close.SUBSCRIBER_EXISTS, f"Subscriber for {message.id} already exists")
-            self._subscribe(message.id, message.payload)
+            await self._subscribe(message.id, message.payload)
         elif message.type == "complete":
             held = self.subscriptions.pop(message.id or "", None)
             if held is not None:
                 held[1].cancel()
                 self.service.unsubscribe(held[0])
 
-    def _subscribe(self, ident: str, payload: dict[str, object]) -> None:
+    async def _subscribe(self, ident: str, payload: dict[str, object]) -> None:
         variables = payload.get("variables")
         name = payload.get("operationName")
         try:
@@ -112,14 +112,9 @@ class Connection:
                 len(self.subscriptions),
             )
         except RequestFailure as failure:
-            task = asyncio.create_task(self._refuse(ident, failure))
-            task.add_done_callback(lambda _: None)
+            await self.socket.send_text(encode("error", ident, failure.body()["errors"]))
             return
         self.subscriptions[ident] = (subscribed, asyncio.create_task(self._forward(ident, subscribed)))
-
-    async def _refuse(self, ident: str, failure: RequestFailure) -> None:
-        with contextlib.suppress(Exception):
-            await self.socket.send_text(encode("error", ident, failure.body()["errors"]))
 
     async def _forward(self, ident: str, subscribed: Subscribed) -> None:
         """Send the subscription's answers as they come, the latest only when the socket is slow."""
